@@ -1,0 +1,52 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "account-sync",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "account-sync", targets: ["AccountSyncCLI"]),
+        .library(name: "SyncCore", targets: ["SyncCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // Pure logic: datasets, validation, planning, safeguard, license, run report. No I/O.
+        .target(name: "SyncCore"),
+        // CSV / JSON Lines dataset files → SyncCore datasets, with file:line errors.
+        .target(name: "DatasetFormats", dependencies: ["SyncCore"]),
+        // The YAML config file, validated with key paths.
+        .target(name: "AccountSyncConfig", dependencies: [
+            "SyncCore",
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        // Persistence: the SQLite account store (GRDB).
+        .target(name: "SyncStore", dependencies: [
+            "SyncCore",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // Use cases the CLI calls: run, import, history, users… (lock, store, core glued together).
+        .target(name: "AccountSyncApp", dependencies: [
+            "SyncCore", "SyncStore", "DatasetFormats", "AccountSyncConfig",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "AccountSyncCLI", dependencies: [
+            "AccountSyncApp", "SyncCore", "AccountSyncConfig",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Benchmark (not a test): prints figures, never fails on timing.
+        .executableTarget(name: "AccountSyncBench", dependencies: [
+            "AccountSyncApp", "SyncCore", "SyncStore",
+        ]),
+        .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore"]),
+        .testTarget(name: "DatasetFormatsTests", dependencies: ["DatasetFormats", "SyncCore"]),
+        .testTarget(name: "AccountSyncConfigTests", dependencies: ["AccountSyncConfig", "SyncCore"]),
+        .testTarget(name: "SyncStoreTests", dependencies: ["SyncStore", "SyncCore", "AccountSyncApp"]),
+        .testTarget(name: "AccountSyncCLITests", dependencies: ["AccountSyncCLI", "AccountSyncApp", "SyncCore"]),
+    ]
+)

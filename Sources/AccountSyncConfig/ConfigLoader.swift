@@ -1,0 +1,238 @@
+import Foundation
+import SyncCore
+import Yams
+
+/// Reads and validates `config.yaml`. Every problem is reported with its key path and line; unknown
+/// keys are errors, because a typo must never silently switch a safeguard off.
+public enum ConfigLoader {
+    /// Loads the file at `path`.
+    public static func load(path: String) throws(ConfigError) -> Configuration {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            let exists = FileManager.default.fileExists(atPath: path)
+            throw ConfigError(file: path, problems: [ConfigProblem(
+                path: "", line: nil,
+                message: exists ? "cannot be read (check its permissions)" : "no such file (give one with --config FILE or $ACCOUNT_SYNC_CONFIG)")])
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigError(file: path, problems: [ConfigProblem(path: "", line: nil, message: "not valid UTF-8")])
+        }
+        return try parse(text, file: path)
+    }
+
+    /// Parses config text; `file` names it in messages and anchors a relative store path.
+    public static func parse(_ text: String, file: String) throws(ConfigError) -> Configuration {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw ConfigError(file: file, problems: [ConfigProblem(path: "", line: nil, message: "not valid YAML: \(error)")])
+        } catch {
+            throw ConfigError(file: file, problems: [ConfigProblem(path: "", line: nil, message: "not valid YAML: \(error)")])
+        }
+        var reader = NodeReader()
+        let config = read(root, file: file, reader: &reader)
+        if !reader.problems.isEmpty { throw ConfigError(file: file, problems: reader.problems) }
+        return config
+    }
+
+    private static func read(_ root: Node?, file: String, reader: inout NodeReader) -> Configuration {
+        var config = Configuration(file: file, storePath: Configuration.defaultStorePath)
+        guard let root else {
+            reader.problem("", nil, "the file is empty; it needs at least a sync: section")
+            return config
+        }
+        let top = reader.mapping(root, path: "", keys: ["store", "sync"])
+
+        if let store = top["store"] {
+            let keys = reader.mapping(store, path: "store", keys: ["path"])
+            if let path = reader.string(keys["path"], path: "store.path", nonEmpty: true) {
+                config.storePath = resolve(path, relativeTo: file)
+            }
+        }
+
+        guard let syncNode = top["sync"] else {
+            reader.problem("sync", root.mark?.line, "missing; it says what to sync (sync.users.dataset, sync.groups.dataset) and the safeguard")
+            return config
+        }
+        let sync = reader.mapping(syncNode, path: "sync", keys: [
+            "update", "dailyAt", "users", "groups", "safeguard", "license", "ownedFields", "limits",
+        ])
+        config.update = readSchedule(sync, reader: &reader)
+        for (key, kind) in [("users", DatasetKind.users), ("groups", .groups)] {
+            guard let node = sync[key] else { continue }
+            let keys = reader.mapping(node, path: "sync.\(key)", keys: ["dataset"])
+            let name = reader.string(keys["dataset"], path: "sync.\(key).dataset", nonEmpty: true)
+            if keys["dataset"] == nil { reader.problem("sync.\(key).dataset", node.mark?.line, "missing: the name of the stored \(kind.rawValue) dataset") }
+            if kind == .users { config.usersDataset = name } else { config.groupsDataset = name }
+        }
+        if sync["users"] == nil && sync["groups"] == nil {
+            reader.problem("sync", syncNode.mark?.line, "selects no dataset; give sync.users.dataset and/or sync.groups.dataset")
+        }
+        if let node = sync["safeguard"] {
+            let keys = reader.mapping(node, path: "sync.safeguard", keys: ["maxUserDeletions", "maxGroupDeletions", "deletedUsers"])
+            if let value = reader.count(keys["maxUserDeletions"], path: "sync.safeguard.maxUserDeletions") {
+                config.policy.safeguard.maxUserDeletions = value
+            }
+            if let value = reader.count(keys["maxGroupDeletions"], path: "sync.safeguard.maxGroupDeletions") {
+                config.policy.safeguard.maxGroupDeletions = value
+            }
+            if let value = reader.choice(keys["deletedUsers"], path: "sync.safeguard.deletedUsers", of: DeletedUserAction.self) {
+                config.policy.safeguard.deletedUsers = value
+            }
+        }
+        if let node = sync["license"] {
+            let keys = reader.mapping(node, path: "sync.license", keys: ["maxUsers", "maxEditableUsers"])
+            config.policy.license.maxUsers = reader.count(keys["maxUsers"], path: "sync.license.maxUsers")
+            config.policy.license.maxEditableUsers = reader.count(keys["maxEditableUsers"], path: "sync.license.maxEditableUsers")
+        }
+        if let node = sync["ownedFields"] {
+            if let list = reader.sequence(node, path: "sync.ownedFields") {
+                var fields = Set<OwnedField>()
+                for (index, item) in list.enumerated() {
+                    if let field = reader.choice(item, path: "sync.ownedFields[\(index)]", of: OwnedField.self) { fields.insert(field) }
+                }
+                config.policy.ownedFields = fields
+            }
+        }
+        if let node = sync["limits"] {
+            let names = ["account", "name", "email", "mobile", "groupId", "groupName"]
+            let keys = reader.mapping(node, path: "sync.limits", keys: names)
+            var limits = FieldLimits()
+            let paths: [(String, WritableKeyPath<FieldLimits, Int>)] = [
+                ("account", \.account), ("name", \.name), ("email", \.email), ("mobile", \.mobile),
+                ("groupId", \.groupId), ("groupName", \.groupName),
+            ]
+            for (name, keyPath) in paths {
+                if let value = reader.count(keys[name], path: "sync.limits.\(name)", minimum: 1) { limits[keyPath: keyPath] = value }
+            }
+            config.policy.limits = limits
+        }
+        return config
+    }
+
+    private static func readSchedule(_ sync: [String: Node], reader: inout NodeReader) -> UpdateSchedule {
+        let mode = sync["update"].flatMap { reader.string($0, path: "sync.update") } ?? "manual"
+        var time: (Int, Int)?
+        if let node = sync["dailyAt"], let text = reader.string(node, path: "sync.dailyAt") {
+            let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+            if parts.count == 2, parts.allSatisfy({ $0.count == 2 }), let hour = Int(parts[0]), let minute = Int(parts[1]),
+                (0..<24).contains(hour), (0..<60).contains(minute)
+            {
+                time = (hour, minute)
+            } else {
+                reader.problem("sync.dailyAt", node.mark?.line, "'\(text)' is not a time of day; write \"HH:MM\" (24-hour), e.g. \"02:30\"")
+            }
+        }
+        switch mode {
+        case "manual":
+            if sync["dailyAt"] != nil { reader.problem("sync.dailyAt", sync["dailyAt"]?.mark?.line, "only applies with update: daily") }
+            return .manual
+        case "daily":
+            guard let (hour, minute) = time else {
+                if sync["dailyAt"] == nil { reader.problem("sync.dailyAt", sync["update"]?.mark?.line, "missing: update: daily needs dailyAt: \"HH:MM\"") }
+                return .manual
+            }
+            return .daily(hour: hour, minute: minute)
+        default:
+            reader.problem("sync.update", sync["update"]?.mark?.line, "'\(mode)' is not one of manual, daily")
+            return .manual
+        }
+    }
+
+    private static func resolve(_ path: String, relativeTo file: String) -> String {
+        if path.hasPrefix("/") { return path }
+        let folder = URL(fileURLWithPath: file).deletingLastPathComponent()
+        return folder.appendingPathComponent(path).standardizedFileURL.path
+    }
+}
+
+/// Walks YAML nodes and collects problems instead of stopping at the first.
+struct NodeReader {
+    var problems: [ConfigProblem] = []
+
+    mutating func problem(_ path: String, _ line: Int?, _ message: String) {
+        problems.append(ConfigProblem(path: path, line: line, message: message))
+    }
+
+    /// The keys of a mapping; unknown and repeated keys are problems.
+    mutating func mapping(_ node: Node, path: String, keys allowed: [String]) -> [String: Node] {
+        guard case .mapping(let mapping) = node else {
+            problem(path, node.mark?.line, "expected a mapping of keys (\(allowed.joined(separator: ", ")))")
+            return [:]
+        }
+        var result: [String: Node] = [:]
+        for (keyNode, value) in mapping {
+            let key = keyNode.string ?? "?"
+            let keyPath = path.isEmpty ? key : "\(path).\(key)"
+            if !allowed.contains(key) {
+                let hint = suggestion(for: key, among: allowed).map { " (did you mean '\($0)'?)" } ?? ""
+                problem(keyPath, keyNode.mark?.line, "unknown key\(hint); allowed here: \(allowed.joined(separator: ", "))")
+            } else if result[key] != nil {
+                problem(keyPath, keyNode.mark?.line, "given twice")
+            } else {
+                result[key] = value
+            }
+        }
+        return result
+    }
+
+    mutating func sequence(_ node: Node, path: String) -> [Node]? {
+        guard case .sequence(let sequence) = node else {
+            problem(path, node.mark?.line, "expected a list, e.g. [name, email]")
+            return nil
+        }
+        return Array(sequence)
+    }
+
+    mutating func string(_ node: Node?, path: String, nonEmpty: Bool = false) -> String? {
+        guard let node else { return nil }
+        guard case .scalar(let scalar) = node else {
+            problem(path, node.mark?.line, "expected a single value")
+            return nil
+        }
+        if nonEmpty && scalar.string.isEmpty {
+            problem(path, node.mark?.line, "must not be empty")
+            return nil
+        }
+        return scalar.string
+    }
+
+    /// A whole number ≥ `minimum`.
+    mutating func count(_ node: Node?, path: String, minimum: Int = 0) -> Int? {
+        guard let node, let text = string(node, path: path) else { return nil }
+        guard let value = Int(text), value >= minimum else {
+            problem(path, node.mark?.line, "'\(text)' is not a whole number ≥ \(minimum)")
+            return nil
+        }
+        return value
+    }
+
+    mutating func choice<T: RawRepresentable & CaseIterable>(_ node: Node?, path: String, of type: T.Type) -> T? where T.RawValue == String {
+        guard let node, let text = string(node, path: path) else { return nil }
+        guard let value = T(rawValue: text) else {
+            problem(path, node.mark?.line, "'\(text)' is not one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+            return nil
+        }
+        return value
+    }
+
+    /// The allowed key closest to a misspelt one, when it is close.
+    private func suggestion(for key: String, among allowed: [String]) -> String? {
+        let lower = key.lowercased()
+        return allowed.min { distance(lower, $0.lowercased()) < distance(lower, $1.lowercased()) }
+            .flatMap { distance(lower, $0.lowercased()) <= max(2, key.count / 4) ? $0 : nil }
+    }
+
+    private func distance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        var previous = Array(0...b.count)
+        for i in 1...max(a.count, 1) where !a.isEmpty {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...max(b.count, 1) where !b.isEmpty {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+}

@@ -1,0 +1,80 @@
+import SyncCore
+
+/// The whole `config.yaml`: where the store is, when and what to sync, and the policy of a run.
+public struct Configuration: Sendable, Equatable {
+    /// The file it was read from, for messages.
+    public var file: String
+    /// The SQLite store; relative paths are relative to the config file's folder.
+    public var storePath: String
+    public var update: UpdateSchedule
+    /// The stored dataset the user sync reads (`sync.users.dataset`); nil: users are not synced.
+    public var usersDataset: String?
+    /// The stored dataset the group sync reads (`sync.groups.dataset`); nil: groups are not synced.
+    public var groupsDataset: String?
+    public var policy: SyncPolicy
+
+    public init(
+        file: String, storePath: String, update: UpdateSchedule = .manual, usersDataset: String? = nil,
+        groupsDataset: String? = nil, policy: SyncPolicy = SyncPolicy()
+    ) {
+        self.file = file
+        self.storePath = storePath
+        self.update = update
+        self.usersDataset = usersDataset
+        self.groupsDataset = groupsDataset
+        self.policy = policy
+    }
+
+    /// The default location of the config file when neither `--config` nor `$ACCOUNT_SYNC_CONFIG` names one.
+    public static let defaultPath = "/etc/account-sync/config.yaml"
+    /// The store's path when `store.path` is not given (systemd's `StateDirectory=account-sync`).
+    public static let defaultStorePath = "/var/lib/account-sync/account-sync.sqlite"
+}
+
+/// When runs happen: only on request, or daily at a time of day.
+public enum UpdateSchedule: Sendable, Equatable {
+    case manual
+    case daily(hour: Int, minute: Int)
+
+    public var description: String {
+        switch self {
+        case .manual: "manual"
+        case .daily(let hour, let minute): "daily at " + twoDigits(hour) + ":" + twoDigits(minute)
+        }
+    }
+}
+
+private func twoDigits(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+
+/// One problem of a config file: the key path, the line, and what is wrong.
+public struct ConfigProblem: Sendable, Equatable, CustomStringConvertible {
+    public var path: String
+    public var line: Int?
+    public var message: String
+
+    public init(path: String, line: Int?, message: String) {
+        self.path = path
+        self.line = line
+        self.message = message
+    }
+
+    public var description: String {
+        (line.map { "line \($0): " } ?? "") + (path.isEmpty ? "" : "\(path): ") + message
+    }
+}
+
+/// A config file that cannot be used, with every problem found in it (not just the first).
+public struct ConfigError: Error, Sendable, CustomStringConvertible {
+    public var file: String
+    public var problems: [ConfigProblem]
+
+    public init(file: String, problems: [ConfigProblem]) {
+        self.file = file
+        self.problems = problems
+    }
+
+    public var description: String {
+        let header = problems.count == 1 ? "\(file): 1 problem" : "\(file): \(problems.count) problems"
+        return ([header] + problems.map { "  \($0)" }).joined(separator: "\n")
+    }
+}

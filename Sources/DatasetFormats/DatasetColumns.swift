@@ -1,0 +1,65 @@
+import SyncCore
+
+/// The columns of each dataset kind (DESIGN.md's dataset contract) and how a cell becomes a value.
+enum DatasetColumns {
+    static let users = ["account", "name", "email", "mobile", "accountType", "groupIds", "disabled", "externalId"]
+    static let groups = ["groupId", "name", "parentGroupId", "externalId"]
+    static let thirdPartyPrefix = "thirdParty."
+
+    static func names(for kind: DatasetKind) -> [String] { kind == .users ? users : groups }
+
+    /// The canonical spelling of a header cell, or nil when it is not a column of this kind.
+    static func canonical(_ header: String, kind: DatasetKind) -> String? {
+        let trimmed = header.trimmingSpaces()
+        if kind == .users && trimmed.lowercased().hasPrefix(thirdPartyPrefix.lowercased()) {
+            let system = trimmed.dropFirst(thirdPartyPrefix.count)
+            return system.isEmpty ? nil : thirdPartyPrefix + system
+        }
+        return names(for: kind).first { $0.lowercased() == trimmed.lowercased() }
+    }
+
+    /// `true/false/yes/no/1/0/empty`, any case.
+    static func parseBool(_ text: String) -> Bool? {
+        switch text.trimmingSpaces().lowercased() {
+        case "true", "yes", "1": return true
+        case "false", "no", "0", "": return false
+        default: return nil
+        }
+    }
+
+    /// `groupIds` cells hold ids separated by `;`.
+    static func splitGroupIds(_ text: String) -> [String] {
+        text.split(separator: ";").map { String($0).trimmingSpaces() }.filter { !$0.isEmpty }
+    }
+
+    static let boolHint = "expected true, false, yes, no, 1, 0 or empty"
+
+    /// Builds one row from its named cells; `place` names where the row came from for messages.
+    static func userRow(_ cells: [String: String], file: String, line: Int) throws(DatasetFileError) -> UserRow {
+        var row = UserRow(account: cells["account"] ?? "")
+        row.name = cells["name"] ?? ""
+        row.email = cells["email"] ?? ""
+        row.mobile = cells["mobile"] ?? ""
+        row.accountType = cells["accountType"] ?? ""
+        row.groupIds = splitGroupIds(cells["groupIds"] ?? "")
+        row.externalId = cells["externalId"] ?? ""
+        if let text = cells["disabled"] {
+            guard let value = parseBool(text) else {
+                throw DatasetFileError(file: file, line: line, message: "column 'disabled': '\(text)' is not a yes/no value (\(boolHint))")
+            }
+            row.disabled = value
+        }
+        for (column, value) in cells where column.hasPrefix(thirdPartyPrefix) && !value.isEmpty {
+            row.thirdParty[String(column.dropFirst(thirdPartyPrefix.count))] = value
+        }
+        return row
+    }
+
+    static func groupRow(_ cells: [String: String]) -> GroupRow {
+        GroupRow(
+            groupId: cells["groupId"] ?? "", name: cells["name"] ?? "",
+            parentGroupId: cells["parentGroupId"] ?? "", externalId: cells["externalId"] ?? "")
+    }
+
+    static func requiredColumn(for kind: DatasetKind) -> String { kind == .users ? "account" : "groupId" }
+}

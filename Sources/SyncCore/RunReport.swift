@@ -1,0 +1,156 @@
+import Foundation
+
+/// The status of a run in the Update History.
+public enum RunStatus: String, Sendable, Codable, CaseIterable {
+    case running
+    case success
+    case partiallyFailed = "partially_failed"
+    case failed
+}
+
+/// What started a run.
+public enum RunTrigger: String, Sendable, Codable, CaseIterable {
+    case manual
+    case scheduled
+}
+
+/// Why a whole run failed: nothing of it was applied.
+public enum FailureCode: String, Sendable, Codable, CaseIterable {
+    /// A dataset selected in the config no longer exists.
+    case datasetMissing = "DATASET_MISSING"
+    /// The directory pull did not finish.
+    case sourceIncomplete = "SOURCE_INCOMPLETE"
+    /// The plan deletes more users or groups than the safeguard allows.
+    case safeguardTripped = "SAFEGUARD_TRIPPED"
+    /// The process died or was stopped mid-run; recorded at the next start.
+    case interrupted = "INTERRUPTED"
+    case configInvalid = "CONFIG_INVALID"
+    case storeError = "STORE_ERROR"
+    /// Every row failed validation, so nothing could be applied.
+    case allItemsFailed = "ALL_ITEMS_FAILED"
+}
+
+/// A run-level failure: a stable code and a message written for an administrator.
+public struct RunFailure: Sendable, Codable, Equatable {
+    public var code: FailureCode
+    public var message: String
+
+    public init(code: FailureCode, message: String) {
+        self.code = code
+        self.message = message
+    }
+}
+
+/// Why one user or group failed.
+public enum ItemCode: String, Sendable, Codable, CaseIterable {
+    case groupParentNotFound = "GROUP_PARENT_NOT_FOUND"
+    case groupParentIsSelf = "GROUP_PARENT_IS_SELF"
+    case groupParentCycle = "GROUP_PARENT_CYCLE"
+    case duplicateGroupId = "DUPLICATE_GROUP_ID"
+    case duplicateAccount = "DUPLICATE_ACCOUNT"
+    case accountExists = "ACCOUNT_EXISTS"
+    case duplicateMobile = "DUPLICATE_MOBILE"
+    case duplicateEmail = "DUPLICATE_EMAIL"
+    case invalidAccountType = "INVALID_ACCOUNT_TYPE"
+    case valueTooLong = "VALUE_TOO_LONG"
+    case missingRequiredField = "MISSING_REQUIRED_FIELD"
+    case unknownGroup = "UNKNOWN_GROUP"
+    case editableLicenseExceeded = "EDITABLE_LICENSE_EXCEEDED"
+    case userLicenseExceeded = "USER_LICENSE_EXCEEDED"
+    case resourcesNotTransferred = "RESOURCES_NOT_TRANSFERRED"
+    /// The item would have been deleted by a run the safeguard stopped.
+    case safeguardTripped = "SAFEGUARD_TRIPPED"
+}
+
+/// What a run did, or would have done, to one user or group.
+public enum ItemAction: String, Sendable, Codable, CaseIterable {
+    case create
+    case update
+    case restore
+    case disableOnCreate = "disable_on_create"
+    case disableOnDelete = "disable_on_delete"
+    case remove
+}
+
+/// Whether an item is a user or a group.
+public enum ItemKind: String, Sendable, Codable, CaseIterable {
+    case user
+    case group
+}
+
+/// One line of a run's detail: an applied change (`code == nil`) or a failure with its reason.
+public struct RunItem: Sendable, Codable, Equatable {
+    public var kind: ItemKind
+    /// The account or group id; `row N` when the row has none.
+    public var key: String
+    public var action: ItemAction
+    public var code: ItemCode?
+    public var message: String
+
+    public init(kind: ItemKind, key: String, action: ItemAction, code: ItemCode? = nil, message: String) {
+        self.kind = kind
+        self.key = key
+        self.action = action
+        self.code = code
+        self.message = message
+    }
+}
+
+/// The counts of the Update History list.
+public struct RunCounts: Sendable, Codable, Equatable {
+    public var usersCreated = 0
+    public var usersUpdated = 0
+    public var usersRestored = 0
+    public var usersDisabledOnCreate = 0
+    public var usersDisabledOnDelete = 0
+    public var usersRemoved = 0
+    public var usersFailedNew = 0
+    public var usersFailedUpdate = 0
+    public var usersNotDeleted = 0
+    public var groupsCreated = 0
+    public var groupsUpdated = 0
+    public var groupsRemoved = 0
+    public var groupsFailedNew = 0
+    public var groupsFailedUpdate = 0
+    public var groupsNotDeleted = 0
+
+    public init() {}
+
+    /// Number of failed items of every kind.
+    public var failures: Int {
+        usersFailedNew + usersFailedUpdate + usersNotDeleted + groupsFailedNew + groupsFailedUpdate + groupsNotDeleted
+    }
+
+    /// Number of applied changes of every kind.
+    public var changes: Int {
+        usersCreated + usersUpdated + usersRestored + usersDisabledOnDelete + usersRemoved
+            + groupsCreated + groupsUpdated + groupsRemoved
+    }
+}
+
+/// One entry of the Update History.
+public struct RunRecord: Sendable, Codable, Equatable {
+    public var id: Int64
+    public var status: RunStatus
+    public var trigger: RunTrigger
+    public var startedAt: Date
+    public var finishedAt: Date?
+    public var failure: RunFailure?
+    public var counts: RunCounts
+    public var items: [RunItem]
+
+    public init(
+        id: Int64, status: RunStatus, trigger: RunTrigger, startedAt: Date, finishedAt: Date?,
+        failure: RunFailure?, counts: RunCounts, items: [RunItem]
+    ) {
+        self.id = id
+        self.status = status
+        self.trigger = trigger
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.failure = failure
+        self.counts = counts
+        self.items = items
+    }
+}
+

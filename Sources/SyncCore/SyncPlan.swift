@@ -1,0 +1,127 @@
+/// A user as a run leaves it: the "after" side of a plan.
+public struct UserRecord: Sendable, Equatable {
+    public var account: String
+    public var name: String
+    public var email: String
+    public var mobile: String
+    public var accountType: AccountType
+    public var groupIds: [String]
+    public var disabledReason: DisabledReason?
+    public var externalId: String
+    public var thirdParty: [String: String]
+
+    public var disabled: Bool { disabledReason != nil }
+
+    public init(
+        account: String, name: String, email: String, mobile: String, accountType: AccountType,
+        groupIds: [String], disabledReason: DisabledReason?, externalId: String, thirdParty: [String: String]
+    ) {
+        self.account = account
+        self.name = name
+        self.email = email
+        self.mobile = mobile
+        self.accountType = accountType
+        self.groupIds = groupIds
+        self.disabledReason = disabledReason
+        self.externalId = externalId
+        self.thirdParty = thirdParty
+    }
+
+    public init(_ user: ExistingUser) {
+        self.init(
+            account: user.account, name: user.name, email: user.email, mobile: user.mobile,
+            accountType: user.accountType, groupIds: user.groupIds, disabledReason: user.disabledReason,
+            externalId: user.externalId, thirdParty: user.thirdParty)
+    }
+}
+
+/// A group as a run leaves it.
+public struct GroupRecord: Sendable, Equatable {
+    public var groupId: String
+    public var name: String
+    public var parentGroupId: String
+    public var externalId: String
+
+    public init(groupId: String, name: String, parentGroupId: String, externalId: String) {
+        self.groupId = groupId
+        self.name = name
+        self.parentGroupId = parentGroupId
+        self.externalId = externalId
+    }
+}
+
+/// One field's old and new value, for the audit trail and the dry-run output.
+public struct FieldChange: Sendable, Equatable, Codable {
+    public var field: String
+    public var old: String
+    public var new: String
+
+    public init(field: String, old: String, new: String) {
+        self.field = field
+        self.old = old
+        self.new = new
+    }
+}
+
+/// A change to one user that a plan will apply.
+public struct UserChange: Sendable, Equatable {
+    /// `create`, `update`, `restore`, `disableOnDelete` or `remove`. A user created disabled is a
+    /// `create` whose record is disabled.
+    public var action: ItemAction
+    /// The store id of the user; nil for a create.
+    public var existingId: Int64?
+    public var record: UserRecord
+    public var fieldChanges: [FieldChange]
+
+    public init(action: ItemAction, existingId: Int64?, record: UserRecord, fieldChanges: [FieldChange]) {
+        self.action = action
+        self.existingId = existingId
+        self.record = record
+        self.fieldChanges = fieldChanges
+    }
+}
+
+/// A change to one group that a plan will apply.
+public struct GroupChange: Sendable, Equatable {
+    /// `create`, `update` or `remove`.
+    public var action: ItemAction
+    public var existingId: Int64?
+    public var record: GroupRecord
+    public var fieldChanges: [FieldChange]
+
+    public init(action: ItemAction, existingId: Int64?, record: GroupRecord, fieldChanges: [FieldChange]) {
+        self.action = action
+        self.existingId = existingId
+        self.record = record
+        self.fieldChanges = fieldChanges
+    }
+}
+
+/// What a run will do: data you can print, test and diff before anything is applied.
+///
+/// When `failure` is set the run applies nothing and `userChanges`/`groupChanges` are empty.
+public struct SyncPlan: Sendable {
+    public var status: RunStatus
+    public var failure: RunFailure?
+    public var counts: RunCounts
+    public var items: [RunItem]
+    public var groupChanges: [GroupChange]
+    public var userChanges: [UserChange]
+
+    public init(
+        status: RunStatus, failure: RunFailure?, counts: RunCounts, items: [RunItem],
+        groupChanges: [GroupChange], userChanges: [UserChange]
+    ) {
+        self.status = status
+        self.failure = failure
+        self.counts = counts
+        self.items = items
+        self.groupChanges = groupChanges
+        self.userChanges = userChanges
+    }
+
+    /// A plan that changes nothing because the run failed as a whole.
+    public static func failed(_ failure: RunFailure, items: [RunItem] = []) -> SyncPlan {
+        SyncPlan(status: .failed, failure: failure, counts: RunCounts(), items: items, groupChanges: [], userChanges: [])
+    }
+}

@@ -1,0 +1,326 @@
+/// Validates the user dataset and plans user creates, updates, restores and deletions.
+///
+/// Rows are processed in dataset order. An account that appears twice fails on every one of its
+/// rows; for email and mobile the first row keeps the value and later rows fail; license seats go
+/// to rows in dataset order. A failed row leaves its existing user exactly as it was.
+struct UserPlanner {
+    let policy: SyncPolicy
+
+    struct Result {
+        var changes: [UserChange] = []
+        var deletions: [UserChange] = []
+        var items: [RunItem] = []
+        var deletionItems: [RunItem] = []
+        var counts = RunCounts()
+        var validRows = 0
+    }
+
+    /// Who holds a unique value: an existing user (by store id) or a new row (by row index).
+    private enum Holder: Hashable {
+        case user(Int64)
+        case row(Int)
+    }
+
+    private struct Problem {
+        var code: ItemCode
+        var message: String
+    }
+
+    func plan(rows: [UserRow], existing: [ExistingUser], groups: GroupPlanner.Result?) -> Result {
+        var result = Result()
+        let owned = policy.ownedFields
+        var byAccount: [String: ExistingUser] = [:]
+        var byExternalId: [String: ExistingUser] = [:]
+        for user in existing {
+            byAccount[Normalize.account(user.account)] = user
+            if user.managed && !user.externalId.isEmpty { byExternalId[user.externalId] = user }
+        }
+        let managedGroups = groups?.managedIds
+        let knownGroups = groups?.finalGroupIds
+
+        var accountCount: [String: Int] = [:]
+        var externalIdCount: [String: Int] = [:]
+        for row in rows {
+            let account = Normalize.account(row.account)
+            if !account.isEmpty { accountCount[account, default: 0] += 1 }
+            let externalId = row.externalId.trimmingSpaces()
+            if !externalId.isEmpty { externalIdCount[externalId, default: 0] += 1 }
+        }
+
+        // Match each row to the existing user it describes: by externalId first, then by account.
+        var matches: [ExistingUser?] = []
+        matches.reserveCapacity(rows.count)
+        var matchedIds = Set<Int64>()
+        for row in rows {
+            let externalId = row.externalId.trimmingSpaces()
+            var match = externalId.isEmpty ? nil : byExternalId[externalId]
+            if match == nil, let user = byAccount[Normalize.account(row.account)], user.managed {
+                match = user
+            }
+            matches.append(match)
+            if let match { matchedIds.insert(match.id) }
+        }
+
+        // Deletions: managed users who are no longer in the dataset.
+        var removedIds = Set<Int64>()
+        var seatsTaken = 0
+        var editableSeatsTaken = 0
+        for user in existing where !matchedIds.contains(user.id) {
+            let stays: Bool
+            if user.managed {
+                stays = planDeletion(of: user, into: &result, removedIds: &removedIds)
+            } else {
+                stays = true
+            }
+            if stays && !user.disabled && !(user.managed && policy.safeguard.deletedUsers == .disable) {
+                seatsTaken += 1
+                if user.accountType.isEditable { editableSeatsTaken += 1 }
+            }
+        }
+        // Users matched by a row hold their seats until their row changes that.
+        for user in existing where matchedIds.contains(user.id) && !user.disabled {
+            seatsTaken += 1
+            if user.accountType.isEditable { editableSeatsTaken += 1 }
+        }
+
+        // Unique values claimed by the users who stay; rows claim theirs as they succeed.
+        var accounts: [String: Holder] = [:]
+        var emails: [String: Holder] = [:]
+        var mobiles: [String: Holder] = [:]
+        var holderNames: [Holder: String] = [:]
+        for user in existing where !removedIds.contains(user.id) {
+            let holder = Holder.user(user.id)
+            holderNames[holder] = user.account
+            accounts[Normalize.account(user.account)] = holder
+            let email = Normalize.email(user.email)
+            if !email.isEmpty { emails[email] = holder }
+            let mobile = Normalize.mobile(user.mobile)
+            if !mobile.isEmpty { mobiles[mobile] = holder }
+        }
+
+        for (index, row) in rows.enumerated() {
+            let current = matches[index]
+            let holder = current.map { Holder.user($0.id) } ?? .row(index)
+            let account = row.account.trimmingSpaces()
+            let key = account.isEmpty ? "row \(index + 1)" : account
+            var problems: [Problem] = []
+
+            if account.isEmpty {
+                problems.append(Problem(code: .missingRequiredField, message: "account is empty"))
+            } else {
+                let normalized = Normalize.account(account)
+                if let count = accountCount[normalized], count > 1 {
+                    problems.append(Problem(code: .duplicateAccount, message: "account '\(account)' appears \(count) times in the user dataset; the sync cannot know which row is right, so none is applied"))
+                }
+                if let other = accounts[normalized], other != holder {
+                    let otherName = holderNames[other] ?? account
+                    if current == nil {
+                        problems.append(Problem(code: .accountExists, message: "account '\(account)' already exists in the system as '\(otherName)', an account the sync does not manage"))
+                    } else {
+                        problems.append(Problem(code: .accountExists, message: "cannot rename '\(current!.account)' to '\(account)': that account already exists as '\(otherName)'"))
+                    }
+                }
+            }
+            let externalId = row.externalId.trimmingSpaces()
+            if let count = externalIdCount[externalId], count > 1 {
+                problems.append(Problem(code: .duplicateAccount, message: "externalId '\(externalId)' appears on \(count) rows of the user dataset; none of them is applied"))
+            }
+            problems += lengthProblems(row)
+            let typeText = row.accountType.trimmingSpaces()
+            let parsedType = AccountType(rawValue: typeText)
+            if !typeText.isEmpty && parsedType == nil {
+                problems.append(Problem(code: .invalidAccountType, message: "account type '\(typeText)' is not one of \(AccountType.allSpellings)"))
+            }
+            var rowGroups: [String] = []
+            var seen = Set<String>()
+            for id in row.groupIds.map({ $0.trimmingSpaces() }) where !id.isEmpty && seen.insert(id).inserted {
+                rowGroups.append(id)
+            }
+            if let knownGroups {
+                let unknown = rowGroups.filter { !knownGroups.contains($0) }
+                if !unknown.isEmpty {
+                    let reasons = unknown.map { id -> String in
+                        if let code = groups?.failedIds[id] { return "'\(id)' (the group failed: \(code.rawValue))" }
+                        if groups?.removedIds.contains(id) == true { return "'\(id)' (removed: no longer in the group dataset)" }
+                        return "'\(id)'"
+                    }
+                    problems.append(Problem(code: .unknownGroup, message: "unknown user group \(reasons.joined(separator: ", "))"))
+                }
+            }
+
+            // The user as this row leaves it.
+            var record: UserRecord
+            if let current {
+                record = UserRecord(current)
+                record.account = account
+                if owned.contains(.name) { record.name = row.name.trimmingSpaces() }
+                if owned.contains(.email) { record.email = row.email.trimmingSpaces() }
+                if owned.contains(.mobile) { record.mobile = row.mobile.trimmingSpaces() }
+                if owned.contains(.accountType), let parsedType { record.accountType = parsedType }
+                if owned.contains(.thirdParty) { record.thirdParty = row.thirdParty }
+                if !externalId.isEmpty { record.externalId = externalId }
+                if owned.contains(.groups) {
+                    // Memberships in groups the sync does not own (added by an admin) survive.
+                    let kept = current.groupIds.filter { id in
+                        !(managedGroups?.contains(id) ?? true) && !seen.contains(id)
+                            && !(groups?.removedIds.contains(id) ?? false)
+                    }
+                    record.groupIds = rowGroups + kept
+                }
+                record.disabledReason = nextDisabledReason(current: current.disabledReason, sourceDisabled: row.disabled)
+            } else {
+                record = UserRecord(
+                    account: account, name: row.name.trimmingSpaces(), email: row.email.trimmingSpaces(),
+                    mobile: row.mobile.trimmingSpaces(), accountType: parsedType ?? .regular, groupIds: rowGroups,
+                    disabledReason: row.disabled ? .source : nil, externalId: externalId, thirdParty: row.thirdParty)
+            }
+
+            // Email and mobile: unique across all users who stay; the first row keeps the value.
+            let email = Normalize.email(record.email)
+            if problems.isEmpty, !email.isEmpty, let other = emails[email], other != holder {
+                problems.append(Problem(code: .duplicateEmail, message: "email '\(record.email)' is already used by '\(holderNames[other] ?? "?")'"))
+            }
+            let mobile = Normalize.mobile(record.mobile)
+            if problems.isEmpty, !mobile.isEmpty, let other = mobiles[mobile], other != holder {
+                problems.append(Problem(code: .duplicateMobile, message: "mobile '\(record.mobile)' is already used by '\(holderNames[other] ?? "?")'"))
+            }
+
+            // License seats, in dataset order; disabled users take none.
+            let wasSeated = current.map { !$0.disabled } ?? false
+            let wasEditable = current.map { !$0.disabled && $0.accountType.isEditable } ?? false
+            let seated = !record.disabled
+            let editable = seated && record.accountType.isEditable
+            let seatDelta = (seated ? 1 : 0) - (wasSeated ? 1 : 0)
+            let editableDelta = (editable ? 1 : 0) - (wasEditable ? 1 : 0)
+            if problems.isEmpty, seatDelta > 0, let max = policy.license.maxUsers, seatsTaken + seatDelta > max {
+                problems.append(Problem(code: .userLicenseExceeded, message: "the license allows \(max) users and all are taken"))
+            }
+            if problems.isEmpty, editableDelta > 0, let max = policy.license.maxEditableUsers,
+                editableSeatsTaken + editableDelta > max
+            {
+                problems.append(Problem(code: .editableLicenseExceeded, message: "the license allows \(max) editable users (Regular User, Administrator) and all are taken"))
+            }
+
+            if !problems.isEmpty {
+                if current == nil { result.counts.usersFailedNew += 1 } else { result.counts.usersFailedUpdate += 1 }
+                for problem in problems {
+                    result.items.append(RunItem(kind: .user, key: key, action: current == nil ? .create : .update, code: problem.code, message: problem.message))
+                }
+                continue
+            }
+
+            // The row succeeds: it takes its seats and its unique values.
+            result.validRows += 1
+            seatsTaken += seatDelta
+            editableSeatsTaken += editableDelta
+            holderNames[holder] = account
+            if let current {
+                release(Normalize.email(current.email), from: holder, in: &emails)
+                release(Normalize.mobile(current.mobile), from: holder, in: &mobiles)
+                release(Normalize.account(current.account), from: holder, in: &accounts)
+            }
+            accounts[Normalize.account(account)] = holder
+            if !email.isEmpty { emails[email] = holder }
+            if !mobile.isEmpty { mobiles[mobile] = holder }
+
+            if let current {
+                let fieldChanges = diff(current, record)
+                guard !fieldChanges.isEmpty else { continue }
+                let restored = current.disabledReason == .deletion && !record.disabled
+                let action: ItemAction = restored ? .restore : .update
+                result.changes.append(UserChange(action: action, existingId: current.id, record: record, fieldChanges: fieldChanges))
+                if restored { result.counts.usersRestored += 1 } else { result.counts.usersUpdated += 1 }
+                result.items.append(RunItem(kind: .user, key: account, action: action, message: (restored ? "restored: back in the user dataset; " : "") + describe(fieldChanges)))
+            } else {
+                result.changes.append(UserChange(action: .create, existingId: nil, record: record, fieldChanges: []))
+                result.counts.usersCreated += 1
+                if record.disabled {
+                    result.counts.usersDisabledOnCreate += 1
+                    result.items.append(RunItem(kind: .user, key: account, action: .disableOnCreate, message: "created disabled: the source marks the account disabled"))
+                } else {
+                    result.items.append(RunItem(kind: .user, key: account, action: .create, message: "created as \(record.accountType.rawValue)"))
+                }
+            }
+        }
+        return result
+    }
+
+    /// Plans the deletion of a managed user missing from the dataset; returns whether the user stays.
+    private func planDeletion(of user: ExistingUser, into result: inout Result, removedIds: inout Set<Int64>) -> Bool {
+        switch policy.safeguard.deletedUsers {
+        case .disable:
+            guard !user.disabled else { return true }
+            var record = UserRecord(user)
+            record.disabledReason = .deletion
+            result.deletions.append(UserChange(
+                action: .disableOnDelete, existingId: user.id, record: record,
+                fieldChanges: [FieldChange(field: "disabled", old: "false", new: "true")]))
+            result.deletionItems.append(RunItem(kind: .user, key: user.account, action: .disableOnDelete, message: "disabled: no longer in the user dataset"))
+            return true
+        case .remove:
+            if user.ownsResources {
+                result.counts.usersNotDeleted += 1
+                result.items.append(RunItem(
+                    kind: .user, key: user.account, action: .remove, code: .resourcesNotTransferred,
+                    message: "'\(user.account)' is no longer in the user dataset but still owns resources; transfer them (resources transfer --from \(user.account) --to ACCOUNT), then the next run removes the user"))
+                return true
+            }
+            result.deletions.append(UserChange(action: .remove, existingId: user.id, record: UserRecord(user), fieldChanges: []))
+            result.deletionItems.append(RunItem(kind: .user, key: user.account, action: .remove, message: "removed: no longer in the user dataset"))
+            removedIds.insert(user.id)
+            return false
+        }
+    }
+
+    /// Source-driven disabling: the source may disable and re-enable; a deletion is undone by the
+    /// user's return; an admin's disable is never undone by a run.
+    private func nextDisabledReason(current: DisabledReason?, sourceDisabled: Bool) -> DisabledReason? {
+        if current == .admin { return .admin }
+        return sourceDisabled ? .source : nil
+    }
+
+    private func lengthProblems(_ row: UserRow) -> [Problem] {
+        let limits = policy.limits
+        let fields: [(String, String, Int)] = [
+            ("account", row.account.trimmingSpaces(), limits.account),
+            ("name", row.name.trimmingSpaces(), limits.name),
+            ("email", row.email.trimmingSpaces(), limits.email),
+            ("mobile", row.mobile.trimmingSpaces(), limits.mobile),
+        ]
+        var problems: [Problem] = []
+        for (field, value, limit) in fields where value.limitLength > limit {
+            problems.append(Problem(code: .valueTooLong, message: "\(field) is \(value.limitLength) characters; the limit is \(limit)"))
+        }
+        for id in row.groupIds where id.limitLength > limits.groupId {
+            problems.append(Problem(code: .valueTooLong, message: "group id '\(id.prefix(20))…' is \(id.limitLength) characters; the limit is \(limits.groupId)"))
+        }
+        return problems
+    }
+
+    private func release(_ value: String, from holder: Holder, in claims: inout [String: Holder]) {
+        if !value.isEmpty, claims[value] == holder { claims[value] = nil }
+    }
+
+    private func diff(_ current: ExistingUser, _ record: UserRecord) -> [FieldChange] {
+        var changes: [FieldChange] = []
+        func compare(_ field: String, _ old: String, _ new: String) {
+            if old != new { changes.append(FieldChange(field: field, old: old, new: new)) }
+        }
+        compare("account", current.account, record.account)
+        compare("name", current.name, record.name)
+        compare("email", current.email, record.email)
+        compare("mobile", current.mobile, record.mobile)
+        compare("accountType", current.accountType.rawValue, record.accountType.rawValue)
+        if Set(current.groupIds) != Set(record.groupIds) {
+            compare("groups", current.groupIds.sorted().joined(separator: ";"), record.groupIds.sorted().joined(separator: ";"))
+        }
+        compare("externalId", current.externalId, record.externalId)
+        compare("thirdParty", render(current.thirdParty), render(record.thirdParty))
+        compare("disabled", current.disabledReason.map { "true (\($0.rawValue))" } ?? "false", record.disabledReason.map { "true (\($0.rawValue))" } ?? "false")
+        return changes
+    }
+
+    private func render(_ map: [String: String]) -> String {
+        map.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")
+    }
+}
