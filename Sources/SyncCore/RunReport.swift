@@ -31,7 +31,7 @@ public enum FailureCode: String, Sendable, Codable, CaseIterable {
 }
 
 /// A run-level failure: a stable code and a message written for an administrator.
-public struct RunFailure: Sendable, Codable, Equatable {
+public struct RunFailure: Error, Sendable, Codable, Equatable {
     public var code: FailureCode
     public var message: String
 
@@ -154,3 +154,34 @@ public struct RunRecord: Sendable, Codable, Equatable {
     }
 }
 
+
+extension RunItem {
+    private enum CodingKeys: String, CodingKey { case kind, key, action, code, message }
+
+    /// Writes `code: null` for applied changes, so every item has the same shape.
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(key, forKey: .key)
+        try container.encode(action, forKey: .action)
+        try container.encode(code, forKey: .code)
+        try container.encode(message, forKey: .message)
+    }
+}
+
+extension RunRecord {
+    private enum CodingKeys: String, CodingKey { case id, status, trigger, startedAt, finishedAt, failure, counts, items }
+
+    /// Writes `finishedAt` and `failure` as null when absent: the run JSON always has every key.
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(status, forKey: .status)
+        try container.encode(trigger, forKey: .trigger)
+        try container.encode(startedAt, forKey: .startedAt)
+        try container.encode(finishedAt, forKey: .finishedAt)
+        try container.encode(failure, forKey: .failure)
+        try container.encode(counts, forKey: .counts)
+        try container.encode(items, forKey: .items)
+    }
+}

@@ -1,0 +1,184 @@
+import AccountSyncConfig
+import DatasetFormats
+import Foundation
+import Logging
+import SyncCore
+import SyncStore
+
+/// The use cases of account-sync, one method each, for the CLI (and later the scheduler) to call.
+/// It glues config, store, lock and core together; it prints nothing.
+public struct AccountSync: Sendable {
+    public let config: Configuration
+    public let logger: Logger
+
+    public init(config: Configuration, logger: Logger) {
+        self.config = config
+        self.logger = logger
+    }
+
+    /// Loads the config file named by `--config`, else `$ACCOUNT_SYNC_CONFIG`, else the default path.
+    public static func loadConfig(path: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws(AppError) -> Configuration {
+        let file = path ?? environment["ACCOUNT_SYNC_CONFIG"] ?? Configuration.defaultPath
+        do {
+            return try ConfigLoader.load(path: file)
+        } catch {
+            throw AppError(error)
+        }
+    }
+
+    public func openStore() throws(AppError) -> AccountStore {
+        do { return try AccountStore(path: config.storePath) } catch { throw AppError(error) }
+    }
+
+    /// Opens the store and runs `body` with it; store errors become `AppError`s.
+    public func withStore<T>(_ body: (AccountStore) throws -> T) throws(AppError) -> T {
+        let store = try openStore()
+        do {
+            return try body(store)
+        } catch let error as AppError {
+            throw error
+        } catch let error as StoreError {
+            throw AppError(error)
+        } catch {
+            throw AppError(.storeUnavailable, "\(error)")
+        }
+    }
+
+    // MARK: Datasets
+
+    /// Reads a dataset file whole and stores it under `name`, replacing an earlier version only
+    /// when the file is good.
+    public func importDataset(kind: DatasetKind, name: String, file: String) throws(AppError) -> DatasetInfo {
+        guard !name.trimmingSpaces().isEmpty else { throw AppError(.dataInvalid, "the dataset name must not be empty") }
+        let contents: DatasetContents
+        do { contents = try DatasetReader(kind: kind).read(path: file) } catch { throw AppError(error) }
+        let store = try openStore()
+        do {
+            if let existing = try store.dataset(named: name), existing.kind != kind {
+                throw AppError(.dataInvalid, "dataset '\(name)' holds \(existing.kind.rawValue), not \(kind.rawValue); delete it first or choose another name")
+            }
+            switch contents {
+            case .users(let rows): try store.replaceDataset(name: name, users: rows, source: file)
+            case .groups(let rows): try store.replaceDataset(name: name, groups: rows, source: file)
+            }
+            guard let info = try store.dataset(named: name) else { throw AppError(.storeUnavailable, "dataset '\(name)' vanished after import") }
+            logger.info("imported dataset", metadata: ["dataset": "\(name)", "kind": "\(kind.rawValue)", "rows": "\(info.rowCount)", "file": "\(file)"])
+            return info
+        } catch let error as AppError {
+            throw error
+        } catch let error as StoreError {
+            throw AppError(error)
+        } catch {
+            throw AppError(.storeUnavailable, "\(error)")
+        }
+    }
+
+    // MARK: The run
+
+    /// What a run should do besides the configured defaults.
+    public struct RunOptions: Sendable {
+        public var trigger: RunTrigger
+        /// An admin's approval for this run to delete up to N users and N groups.
+        public var allowDeletions: Int?
+        /// Called after half of the user changes are written, inside the transaction (fault tests).
+        public var halfway: (@Sendable () -> Void)?
+
+        public init(trigger: RunTrigger = .manual, allowDeletions: Int? = nil, halfway: (@Sendable () -> Void)? = nil) {
+            self.trigger = trigger
+            self.allowDeletions = allowDeletions
+            self.halfway = halfway
+        }
+    }
+
+    /// Runs one sync: takes the lock, records interrupted runs, plans against the store and applies
+    /// the plan atomically. Returns the recorded run (with its items).
+    public func run(_ options: RunOptions = RunOptions()) throws(AppError) -> RunRecord {
+        let lock: StoreLock
+        do { lock = try StoreLock(storePath: config.storePath) } catch { throw AppError(error) }
+        defer { withExtendedLifetime(lock) {} }
+        let store = try openStore()
+        do throws(StoreError) {
+            for id in try store.recoverInterruptedRuns() {
+                logger.warning("run #\(id) was interrupted (its process died); recorded as failed with INTERRUPTED")
+            }
+            let runId = try store.beginRun(trigger: options.trigger, pid: ProcessInfo.processInfo.processIdentifier)
+            logger.info("run #\(runId) started", metadata: ["trigger": "\(options.trigger.rawValue)"])
+            do throws(StoreError) {
+                switch try loadDatasets(store) {
+                case .failure(let failure):
+                    try store.failRun(runId, failure: failure)
+                case .success(let (users, groups)):
+                    let planner = SyncPlanner(policy: config.policy)
+                    try store.applyRun(runId, halfway: options.halfway) { state in
+                        planner.plan(users: users, groups: groups, state: state, allowDeletions: options.allowDeletions)
+                    }
+                }
+            } catch {
+                try? store.failRun(runId, failure: RunFailure(code: .storeError, message: error.message))
+                throw error
+            }
+            guard let record = try store.run(id: runId) else { throw StoreError(.unavailable, "run #\(runId) vanished from the store") }
+            logEnd(record)
+            return record
+        } catch {
+            throw AppError(error)
+        }
+    }
+
+    /// The plan a run would apply now, without applying or recording anything.
+    public func dryRun(allowDeletions: Int? = nil) throws(AppError) -> SyncPlan {
+        let store = try openStore()
+        do {
+            switch try loadDatasets(store) {
+            case .failure(let failure):
+                return .failed(failure)
+            case .success(let (users, groups)):
+                return SyncPlanner(policy: config.policy).plan(users: users, groups: groups, state: try store.state(), allowDeletions: allowDeletions)
+            }
+        } catch {
+            throw AppError(error)
+        }
+    }
+
+    /// The selected datasets' rows, or the run-level failure when one is missing or of the wrong kind.
+    private func loadDatasets(_ store: AccountStore) throws(StoreError) -> Result<([UserRow]?, [GroupRow]?), RunFailure> {
+        var users: [UserRow]?
+        var groups: [GroupRow]?
+        for (name, kind, key) in [(config.usersDataset, DatasetKind.users, "sync.users.dataset"), (config.groupsDataset, .groups, "sync.groups.dataset")] {
+            guard let name else { continue }
+            guard let info = try store.dataset(named: name) else {
+                return .failure(RunFailure(
+                    code: .datasetMissing,
+                    message: "the \(kind == .users ? "user" : "user group") dataset '\(name)' selected in \(key) does not exist (it was deleted?); import it again, or select another dataset in the config"))
+            }
+            guard info.kind == kind else {
+                return .failure(RunFailure(code: .configInvalid, message: "\(key) selects '\(name)', which is a \(info.kind.rawValue) dataset"))
+            }
+            if kind == .users { users = try store.userRows(dataset: name) } else { groups = try store.groupRows(dataset: name) }
+        }
+        return .success((users, groups))
+    }
+
+    private func logEnd(_ record: RunRecord) {
+        let c = record.counts
+        var metadata: Logger.Metadata = [
+            "status": "\(record.status.rawValue)",
+            "usersCreated": "\(c.usersCreated)", "usersUpdated": "\(c.usersUpdated)", "usersRestored": "\(c.usersRestored)",
+            "usersDisabledOnDelete": "\(c.usersDisabledOnDelete)", "usersRemoved": "\(c.usersRemoved)",
+            "groupsCreated": "\(c.groupsCreated)", "groupsUpdated": "\(c.groupsUpdated)", "groupsRemoved": "\(c.groupsRemoved)",
+            "failed": "\(c.failures)",
+        ]
+        if let failure = record.failure { metadata["failure"] = "\(failure.code.rawValue)" }
+        let level: Logger.Level = record.status == .success ? .info : (record.status == .failed ? .error : .warning)
+        logger.log(level: level, "run #\(record.id) finished: \(record.status.rawValue)\(record.failure.map { " — \($0.message)" } ?? "")", metadata: metadata)
+    }
+
+    /// The exit status for a finished run.
+    public static func exitStatus(for record: RunRecord) -> ExitStatus {
+        switch record.status {
+        case .success: .success
+        case .partiallyFailed: .partiallyFailed
+        case .failed, .running: record.failure?.code == .safeguardTripped ? .safeguardTripped : .runFailed
+        }
+    }
+}

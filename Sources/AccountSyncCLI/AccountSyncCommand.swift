@@ -1,0 +1,26 @@
+import ArgumentParser
+
+/// `account-sync`: keeps an application's users and user groups in step with a directory or OA system.
+@main
+struct AccountSyncCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "account-sync",
+        abstract: "Keep user accounts and user groups in step with a directory or OA system.",
+        discussion: """
+            Import the datasets, check the config, preview, then run:
+              account-sync datasets import --kind groups org org-units.csv
+              account-sync datasets import --kind users people people.csv
+              account-sync config validate
+              account-sync run --dry-run
+              account-sync run
+              account-sync history
+
+            Exit codes: 0 success; 1 run failed; 2 run partially failed; 3 run stopped by the
+            deletion safeguard; 64 bad command line; 65 bad input data; 66 not found;
+            74 store unavailable; 75 another run in progress; 78 config invalid.
+            """,
+        subcommands: [
+            ConfigCommand.self, DatasetsCommand.self, RunCommand.self, HistoryCommand.self,
+            UsersCommand.self, GroupsCommand.self, ResourcesCommand.self,
+        ])
+}

@@ -1,0 +1,30 @@
+import AccountSyncApp
+import ArgumentParser
+import Foundation
+
+/// `account-sync config …`: checks the config file.
+struct ConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config", abstract: "Check the config file.", subcommands: [Validate.self])
+
+    struct Validate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List every problem of the config file, with its key path; exit 78 when there is one.",
+            discussion: "Unknown keys are errors: a misspelt key must never silently switch a safeguard off.")
+
+        @OptionGroup var options: GlobalOptions
+
+        func run() throws {
+            let config = try options.app().config
+            let policy = config.policy
+            print("\(config.file): valid")
+            print("  store:       \(config.storePath)")
+            print("  update:      \(config.update.description)")
+            print("  users:       \(config.usersDataset.map { "dataset '\($0)'" } ?? "not synced")")
+            print("  groups:      \(config.groupsDataset.map { "dataset '\($0)'" } ?? "not synced")")
+            print("  safeguard:   at most \(policy.safeguard.maxUserDeletions) users and \(policy.safeguard.maxGroupDeletions) groups deleted per run; deleted users are \(policy.safeguard.deletedUsers == .disable ? "disabled" : "removed")")
+            print("  license:     \(policy.license.maxUsers.map(String.init) ?? "unlimited") users, \(policy.license.maxEditableUsers.map(String.init) ?? "unlimited") editable users")
+            print("  ownedFields: \(policy.ownedFields.map(\.rawValue).sorted().joined(separator: ", "))")
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import AccountSyncApp
+import ArgumentParser
+import Foundation
+import SyncCore
+import SyncStore
+
+extension RunStatus: ExpressibleByArgument {}
+
+/// `account-sync history`: the Update History.
+struct HistoryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "history", abstract: "The Update History: every run, its status and counts.",
+        subcommands: [List.self, Show.self], defaultSubcommand: List.self)
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List runs, newest first.",
+            discussion: """
+                Examples:
+                  account-sync history --from 2026-11-01 --status failed --status partially_failed
+                  account-sync history --json
+                """)
+        @OptionGroup var options: GlobalOptions
+        @Option(help: "Runs started at or after this time (local time unless a zone is given).") var from: DateArgument?
+        @Option(help: "Runs started at or before this time (a day alone means its end).") var to: DateArgument?
+        @Option(help: "Only runs with this status (running, success, partially_failed, failed); repeatable.") var status: [RunStatus] = []
+        @Option(help: "Show at most N runs.") var limit: Int?
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let app = try options.app()
+            let end = to.map { $0.dayOnly ? $0.date.addingTimeInterval(86_399.999) : $0.date }
+            let filter = RunFilter(from: from?.date, to: end, statuses: Set(status))
+            let runs = try report { () throws(AppError) in try app.withStore { try $0.runs(filter, limit: limit) } }
+            if json { return try Output.json(runs) }
+            if runs.isEmpty {
+                print("no runs\(from != nil || to != nil || !status.isEmpty ? " match" : " yet")")
+                return
+            }
+            print(RunRendering.historyTable(runs))
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "One run in detail: failure cause, failed and disabled users and groups.")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The run's id (see: account-sync history).") var id: Int64
+        @Flag(help: "Print JSON.") var json = false
+        @Flag(help: "List every item instead of the first 20 of each section.") var all = false
+
+        func run() throws {
+            let app = try options.app()
+            let record = try report { () throws(AppError) in
+                let found = try app.withStore { try $0.run(id: id) }
+                guard let found else { throw AppError(.notFound, "no run #\(id) (see: account-sync history)") }
+                return found
+            }
+            if json { try Output.json(record) } else { print(RunRendering.detail(record, itemLimit: all ? nil : 20)) }
+        }
+    }
+}

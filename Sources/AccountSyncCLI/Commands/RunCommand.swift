@@ -1,0 +1,85 @@
+import AccountSyncApp
+import ArgumentParser
+import Foundation
+import SyncCore
+
+/// `account-sync run`: one sync of the selected datasets into the account store.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Sync the selected datasets into the account store, atomically, and record it in the Update History.",
+        discussion: """
+            Every row is validated; failed rows are listed with their reason and the rest is applied in
+            one transaction. When the run would delete more users or groups than the deletion
+            safeguard allows, it applies nothing and exits 3; check who would go, then approve that
+            one run with --allow-deletions N. Only one run at a time: a second exits 75.
+
+            Examples:
+              account-sync run --dry-run
+              account-sync run --allow-deletions 120
+              account-sync run --json > run.json
+            """)
+
+    @OptionGroup var options: GlobalOptions
+    @Flag(help: "Print the plan and change nothing.") var dryRun = false
+    @Option(help: ArgumentHelp("Approve this one run to delete up to N users and N groups.", valueName: "N"))
+    var allowDeletions: Int?
+    @Flag(help: "Print the run as JSON.") var json = false
+    @Flag(help: "List every item instead of the first 20 of each section.") var all = false
+
+    func validate() throws {
+        if let allowDeletions, allowDeletions < 0 { throw ValidationError("--allow-deletions must be 0 or more") }
+    }
+
+    func run() throws {
+        let app = try options.app()
+        if dryRun {
+            let plan = try report { () throws(AppError) in try app.dryRun(allowDeletions: allowDeletions) }
+            if json {
+                try Output.json(DryRunJSON(status: plan.status, failure: plan.failure, counts: plan.counts, items: plan.items))
+            } else {
+                print(RunRendering.plan(plan, itemLimit: all ? nil : 20))
+            }
+            return
+        }
+        let record = try report { () throws(AppError) in
+            try app.run(AccountSync.RunOptions(trigger: .manual, allowDeletions: allowDeletions, halfway: FaultInjection.pauseMidApply()))
+        }
+        if json { try Output.json(record) } else { print(RunRendering.detail(record, itemLimit: all ? nil : 20)) }
+        let status = AccountSync.exitStatus(for: record)
+        if status != .success { throw ExitCode(status.rawValue) }
+    }
+}
+
+/// The dry-run JSON: the run JSON's shape without id and times.
+struct DryRunJSON: Encodable {
+    var dryRun = true
+    var status: RunStatus
+    var failure: RunFailure?
+    var counts: RunCounts
+    var items: [RunItem]
+
+    private enum CodingKeys: String, CodingKey { case dryRun, status, failure, counts, items }
+
+    func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(dryRun, forKey: .dryRun)
+        try container.encode(status, forKey: .status)
+        try container.encode(failure, forKey: .failure)
+        try container.encode(counts, forKey: .counts)
+        try container.encode(items, forKey: .items)
+    }
+}
+
+/// Test-only hooks, off unless their environment variable is set. The kill-9 test uses
+/// `ACCOUNT_SYNC_TEST_PAUSE_MID_APPLY=FILE`: halfway through writing the users, inside the
+/// transaction, the run creates FILE and sleeps, so the test can kill it at a known point.
+enum FaultInjection {
+    static func pauseMidApply() -> (@Sendable () -> Void)? {
+        guard let marker = ProcessInfo.processInfo.environment["ACCOUNT_SYNC_TEST_PAUSE_MID_APPLY"], !marker.isEmpty else { return nil }
+        return {
+            _ = FileManager.default.createFile(atPath: marker, contents: Data("\(getpid())\n".utf8))
+            sleep(120)
+        }
+    }
+}

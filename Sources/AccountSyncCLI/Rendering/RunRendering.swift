@@ -1,0 +1,87 @@
+import Foundation
+import SyncCore
+
+/// How runs and plans look to a person: the Update History's list and its detail pages.
+enum RunRendering {
+    /// The Update History list, one line a run.
+    static func historyTable(_ runs: [RunRecord]) -> String {
+        let header = [
+            "ID", "STARTED", "FINISHED", "STATUS", "TRIGGER",
+            "USERS +NEW", "UPDATED", "RESTORED", "DISABLED(CREATE)", "DISABLED(DELETE)", "REMOVED", "FAILED NEW", "FAILED UPDATED", "NOT DELETED",
+            "GROUPS +NEW", "UPDATED", "REMOVED", "FAILED NEW", "FAILED UPDATED", "NOT DELETED", "FAILURE",
+        ]
+        let rows = runs.map { run -> [String] in
+            let c = run.counts
+            return [
+                "\(run.id)", Output.time(run.startedAt), Output.time(run.finishedAt), run.status.rawValue, run.trigger.rawValue,
+                "\(c.usersCreated)", "\(c.usersUpdated)", "\(c.usersRestored)", "\(c.usersDisabledOnCreate)", "\(c.usersDisabledOnDelete)",
+                "\(c.usersRemoved)", "\(c.usersFailedNew)", "\(c.usersFailedUpdate)", "\(c.usersNotDeleted)",
+                "\(c.groupsCreated)", "\(c.groupsUpdated)", "\(c.groupsRemoved)", "\(c.groupsFailedNew)", "\(c.groupsFailedUpdate)",
+                "\(c.groupsNotDeleted)", run.failure?.code.rawValue ?? "",
+            ]
+        }
+        return Output.table(header, rows)
+    }
+
+    /// A run's detail page, grouped as the product's Update History groups it.
+    static func detail(_ run: RunRecord, itemLimit: Int?) -> String {
+        var lines = ["Run #\(run.id): \(run.status.rawValue) (\(run.trigger.rawValue))"]
+        lines.append("started \(Output.time(run.startedAt)), finished \(Output.time(run.finishedAt))")
+        lines += body(status: run.status, failure: run.failure, counts: run.counts, items: run.items, itemLimit: itemLimit)
+        return lines.joined(separator: "\n")
+    }
+
+    /// What a dry run would do.
+    static func plan(_ plan: SyncPlan, itemLimit: Int?) -> String {
+        var lines = ["Dry run: the run would end \(plan.status.rawValue). Nothing was changed."]
+        lines += body(status: plan.status, failure: plan.failure, counts: plan.counts, items: plan.items, itemLimit: itemLimit)
+        return lines.joined(separator: "\n")
+    }
+
+    private static func body(status: RunStatus, failure: RunFailure?, counts c: RunCounts, items: [RunItem], itemLimit: Int?) -> [String] {
+        var lines: [String] = []
+        if let failure {
+            lines.append("")
+            lines.append("Failure: \(failure.code.rawValue)")
+            lines.append("  \(failure.message)")
+        }
+        lines.append("")
+        lines.append(Output.table(
+            ["", "CREATED", "UPDATED", "RESTORED", "DISABLED(CREATE)", "DISABLED(DELETE)", "REMOVED", "FAILED NEW", "FAILED UPDATED", "NOT DELETED"],
+            [
+                ["users", "\(c.usersCreated)", "\(c.usersUpdated)", "\(c.usersRestored)", "\(c.usersDisabledOnCreate)", "\(c.usersDisabledOnDelete)", "\(c.usersRemoved)", "\(c.usersFailedNew)", "\(c.usersFailedUpdate)", "\(c.usersNotDeleted)"],
+                ["groups", "\(c.groupsCreated)", "\(c.groupsUpdated)", "-", "-", "-", "\(c.groupsRemoved)", "\(c.groupsFailedNew)", "\(c.groupsFailedUpdate)", "\(c.groupsNotDeleted)"],
+            ]))
+        let sections: [(String, (RunItem) -> Bool)] = [
+            ("Would have been deleted (safeguard)", { $0.code == .safeguardTripped }),
+            ("Failed new user groups", { $0.kind == .group && $0.code != nil && $0.action == .create }),
+            ("Failed updated user groups", { $0.kind == .group && $0.code != nil && $0.action == .update }),
+            ("Failed new users", { $0.kind == .user && $0.code != nil && $0.action == .create }),
+            ("Failed updated users", { $0.kind == .user && $0.code != nil && $0.action == .update }),
+            ("Users or user groups that could not be deleted", { $0.code == .resourcesNotTransferred }),
+            ("Users disabled during creation", { $0.code == nil && $0.action == .disableOnCreate }),
+            ("Users disabled during deletion", { $0.code == nil && $0.action == .disableOnDelete }),
+            ("Users removed", { $0.kind == .user && $0.code == nil && $0.action == .remove }),
+            ("Users restored", { $0.code == nil && $0.action == .restore }),
+            ("Users created", { $0.kind == .user && $0.code == nil && $0.action == .create }),
+            ("Users updated", { $0.kind == .user && $0.code == nil && $0.action == .update }),
+            ("User groups created", { $0.kind == .group && $0.code == nil && $0.action == .create }),
+            ("User groups updated", { $0.kind == .group && $0.code == nil && $0.action == .update }),
+            ("User groups removed", { $0.kind == .group && $0.code == nil && $0.action == .remove }),
+        ]
+        for (title, belongs) in sections {
+            let matching = items.filter(belongs)
+            guard !matching.isEmpty else { continue }
+            lines.append("")
+            lines.append("\(title) (\(matching.count)):")
+            let shown = itemLimit.map { Array(matching.prefix($0)) } ?? matching
+            for item in shown {
+                lines.append("  \(item.key)\(item.code.map { "  \($0.rawValue)" } ?? "")  \(item.message)")
+            }
+            if shown.count < matching.count {
+                lines.append("  … and \(matching.count - shown.count) more (--all or --json lists every item)")
+            }
+        }
+        return lines
+    }
+}

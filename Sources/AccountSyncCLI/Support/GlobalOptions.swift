@@ -1,0 +1,61 @@
+import AccountSyncApp
+import AccountSyncConfig
+import ArgumentParser
+import Foundation
+import Logging
+
+/// Options every command takes: which config file, and how much to log.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "The config file (default: $ACCOUNT_SYNC_CONFIG, else \(Configuration.defaultPath)).", valueName: "FILE"))
+    var config: String?
+
+    @Option(name: .long, help: "Log level on stderr: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .notice
+
+    /// The application, with its config loaded and logging set up; exits with the config's error code.
+    func app() throws -> AccountSync {
+        Logging.bootstrapOnce(level: logLevel)
+        let path = self.config
+        let loaded = try report { () throws(AppError) in try AccountSync.loadConfig(path: path) }
+        return AccountSync(config: loaded, logger: Logger(label: "account-sync"))
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+enum Logging {
+    nonisolated(unsafe) private static var bootstrapped = false
+
+    /// swift-log to stderr, once per process.
+    static func bootstrapOnce(level: Logger.Level) {
+        guard !bootstrapped else { return }
+        bootstrapped = true
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+}
+
+/// Runs `body`; an `AppError` becomes one line on stderr and its documented exit code.
+func report<T>(_ body: () throws(AppError) -> T) throws -> T {
+    do {
+        return try body()
+    } catch {
+        printError(error.message)
+        throw ExitCode(error.status.rawValue)
+    }
+}
+
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data("account-sync: error: \(message)\n".utf8))
+}
+
+/// Who is making an admin edit, for the audit trail.
+func adminActor() -> String {
+    let environment = ProcessInfo.processInfo.environment
+    let login = environment["SUDO_USER"] ?? environment["USER"] ?? environment["LOGNAME"] ?? "uid \(getuid())"
+    return "admin (\(login))"
+}

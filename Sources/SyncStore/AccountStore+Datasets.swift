@@ -1,0 +1,110 @@
+import Foundation
+import GRDB
+import SyncCore
+
+/// A stored dataset's name and summary.
+public struct DatasetInfo: Sendable, Equatable, Codable {
+    public var name: String
+    public var kind: DatasetKind
+    /// Where it came from (a file path, or the directory).
+    public var source: String
+    public var rowCount: Int
+    public var importedAt: Date
+}
+
+extension AccountStore {
+    /// Stores `rows` under `name`, replacing any earlier version in the same transaction.
+    public func replaceDataset(name: String, users rows: [UserRow], source: String, at date: Date = Date()) throws(StoreError) {
+        try replaceDataset(name: name, kind: .users, count: rows.count, source: source, date: date) { db in
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO dataset_users (dataset, position, account, name, email, mobile, accountType, groupIds, disabled, externalId, thirdParty)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for (position, row) in rows.enumerated() {
+                try insert.execute(arguments: [
+                    name, position, row.account, row.name, row.email, row.mobile, row.accountType,
+                    row.groupIds.joined(separator: ";"), row.disabled, row.externalId, ThirdPartyCoding.encode(row.thirdParty),
+                ])
+            }
+        }
+    }
+
+    /// Stores `rows` under `name`, replacing any earlier version in the same transaction.
+    public func replaceDataset(name: String, groups rows: [GroupRow], source: String, at date: Date = Date()) throws(StoreError) {
+        try replaceDataset(name: name, kind: .groups, count: rows.count, source: source, date: date) { db in
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO dataset_groups (dataset, position, groupId, name, parentGroupId, externalId) VALUES (?, ?, ?, ?, ?, ?)
+                """)
+            for (position, row) in rows.enumerated() {
+                try insert.execute(arguments: [name, position, row.groupId, row.name, row.parentGroupId, row.externalId])
+            }
+        }
+    }
+
+    private func replaceDataset(
+        name: String, kind: DatasetKind, count: Int, source: String, date: Date, rows: (Database) throws -> Void
+    ) throws(StoreError) {
+        try write { db in
+            try db.execute(sql: "DELETE FROM datasets WHERE name = ?", arguments: [name])
+            try db.execute(
+                sql: "INSERT INTO datasets (name, kind, source, rowCount, importedAt) VALUES (?, ?, ?, ?, ?)",
+                arguments: [name, kind.rawValue, source, count, date])
+            try rows(db)
+        }
+    }
+
+    public func datasets() throws(StoreError) -> [DatasetInfo] {
+        try read { db in try Row.fetchAll(db, sql: "SELECT * FROM datasets ORDER BY name").map(Self.datasetInfo) }
+    }
+
+    public func dataset(named name: String) throws(StoreError) -> DatasetInfo? {
+        try read { db in try Row.fetchOne(db, sql: "SELECT * FROM datasets WHERE name = ?", arguments: [name]).map(Self.datasetInfo) }
+    }
+
+    /// Deletes a dataset; returns false when there was none of that name.
+    public func deleteDataset(named name: String) throws(StoreError) -> Bool {
+        try write { db in
+            try db.execute(sql: "DELETE FROM datasets WHERE name = ?", arguments: [name])
+            return db.changesCount > 0
+        }
+    }
+
+    /// The rows of a stored user dataset, in their file order (`limit` rows at most).
+    public func userRows(dataset name: String, limit: Int? = nil) throws(StoreError) -> [UserRow] {
+        try read { db in try Self.userRows(db, dataset: name, limit: limit) }
+    }
+
+    /// The rows of a stored group dataset, in their file order.
+    public func groupRows(dataset name: String, limit: Int? = nil) throws(StoreError) -> [GroupRow] {
+        try read { db in try Self.groupRows(db, dataset: name, limit: limit) }
+    }
+
+    static func userRows(_ db: Database, dataset name: String, limit: Int? = nil) throws -> [UserRow] {
+        var rows: [UserRow] = []
+        let cursor = try Row.fetchCursor(db, sql: """
+            SELECT account, name, email, mobile, accountType, groupIds, disabled, externalId, thirdParty
+            FROM dataset_users WHERE dataset = ? ORDER BY position LIMIT ?
+            """, arguments: [name, limit ?? -1])
+        while let row = try cursor.next() {
+            let groupIds: String = row[5]
+            let thirdParty: String = row[8]
+            rows.append(UserRow(
+                account: row[0], name: row[1], email: row[2], mobile: row[3], accountType: row[4],
+                groupIds: groupIds.isEmpty ? [] : groupIds.split(separator: ";").map(String.init),
+                disabled: row[6], externalId: row[7], thirdParty: ThirdPartyCoding.decode(thirdParty)))
+        }
+        return rows
+    }
+
+    static func groupRows(_ db: Database, dataset name: String, limit: Int? = nil) throws -> [GroupRow] {
+        try Row.fetchAll(db, sql: """
+            SELECT groupId, name, parentGroupId, externalId FROM dataset_groups WHERE dataset = ? ORDER BY position LIMIT ?
+            """, arguments: [name, limit ?? -1]).map { GroupRow(groupId: $0[0], name: $0[1], parentGroupId: $0[2], externalId: $0[3]) }
+    }
+
+    private static func datasetInfo(_ row: Row) -> DatasetInfo {
+        DatasetInfo(
+            name: row["name"], kind: DatasetKind(rawValue: row["kind"]) ?? .users, source: row["source"],
+            rowCount: row["rowCount"], importedAt: row["importedAt"])
+    }
+}

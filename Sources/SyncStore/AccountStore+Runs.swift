@@ -1,0 +1,145 @@
+import Foundation
+import GRDB
+import SyncCore
+
+/// Which runs `history` lists.
+public struct RunFilter: Sendable {
+    public var from: Date?
+    public var to: Date?
+    public var statuses: Set<RunStatus>
+
+    public init(from: Date? = nil, to: Date? = nil, statuses: Set<RunStatus> = []) {
+        self.from = from
+        self.to = to
+        self.statuses = statuses
+    }
+}
+
+extension AccountStore {
+    /// Records a new run as `running` (committed at once, so the history shows it while it works).
+    public func beginRun(trigger: RunTrigger, at date: Date = Date(), pid: Int32) throws(StoreError) -> Int64 {
+        try write { db in
+            try db.execute(
+                sql: "INSERT INTO runs (status, trigger, startedAt, counts, pid) VALUES ('running', ?, ?, ?, ?)",
+                arguments: [trigger.rawValue, date, Self.encodeCounts(RunCounts()), pid])
+            return db.lastInsertedRowID
+        }
+    }
+
+    /// Marks every run still `running` as failed with `INTERRUPTED`. Call it only while holding the
+    /// `StoreLock`: then no live process owns those runs.
+    @discardableResult
+    public func recoverInterruptedRuns(at date: Date = Date()) throws(StoreError) -> [Int64] {
+        try write { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT id, pid FROM runs WHERE status = 'running'")
+            for row in rows {
+                let pid: Int64 = row["pid"]
+                try db.execute(
+                    sql: "UPDATE runs SET status = 'failed', finishedAt = ?, failureCode = ?, failureMessage = ? WHERE id = ?",
+                    arguments: [
+                        date, FailureCode.interrupted.rawValue,
+                        "the process running it (pid \(pid)) stopped before it finished — a crash, a kill or a restart; nothing of this run was applied",
+                        row["id"],
+                    ])
+            }
+            return rows.map { $0["id"] }
+        }
+    }
+
+    /// Plans against the store's current state and applies the plan in **one** transaction, together
+    /// with the run's history entry and the audit trail. Either all of it is written or none.
+    ///
+    /// - Parameters:
+    ///   - makePlan: computes the plan from the state read inside the transaction.
+    ///   - halfway: called after half of the user changes are written, before commit (fault-injection
+    ///     tests use it to kill the process mid-apply).
+    @discardableResult
+    public func applyRun(
+        _ runId: Int64, at date: @Sendable () -> Date = { Date() }, halfway: (() -> Void)? = nil,
+        makePlan: (AccountState) -> SyncPlan
+    ) throws(StoreError) -> SyncPlan {
+        try write { db in
+            let plan = makePlan(try Self.state(db))
+            let now = date()
+            if plan.failure == nil {
+                try Self.apply(plan, runId: runId, at: now, db: db, halfway: halfway)
+            }
+            try Self.finish(runId, status: plan.status, failure: plan.failure, counts: plan.counts, items: plan.items, at: now, db: db)
+            return plan
+        }
+    }
+
+    /// Ends a run that failed before it could plan (dataset missing, source incomplete…).
+    public func failRun(_ runId: Int64, failure: RunFailure, at date: Date = Date()) throws(StoreError) {
+        try write { db in
+            try Self.finish(runId, status: .failed, failure: failure, counts: RunCounts(), items: [], at: date, db: db)
+        }
+    }
+
+    /// The Update History, newest first, without items.
+    public func runs(_ filter: RunFilter = RunFilter(), limit: Int? = nil) throws(StoreError) -> [RunRecord] {
+        try read { db in
+            var conditions: [String] = []
+            var arguments: StatementArguments = []
+            if let from = filter.from {
+                conditions.append("startedAt >= ?")
+                arguments += [from]
+            }
+            if let to = filter.to {
+                conditions.append("startedAt <= ?")
+                arguments += [to]
+            }
+            if !filter.statuses.isEmpty {
+                conditions.append("status IN (\(filter.statuses.map { _ in "?" }.joined(separator: ",")))")
+                for status in filter.statuses.sorted(by: { $0.rawValue < $1.rawValue }) { arguments += [status.rawValue] }
+            }
+            let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            arguments += [limit ?? -1]
+            return try Row.fetchAll(db, sql: "SELECT * FROM runs \(whereClause) ORDER BY id DESC LIMIT ?", arguments: arguments)
+                .map { Self.runRecord($0, items: []) }
+        }
+    }
+
+    /// One run with all its items, or nil.
+    public func run(id: Int64) throws(StoreError) -> RunRecord? {
+        try read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]) else { return nil }
+            let items = try Row.fetchAll(db, sql: "SELECT kind, key, action, code, message FROM run_items WHERE runId = ? ORDER BY seq", arguments: [id]).map { item in
+                RunItem(
+                    kind: ItemKind(rawValue: item[0]) ?? .user, key: item[1], action: ItemAction(rawValue: item[2]) ?? .update,
+                    code: (item[3] as String?).flatMap(ItemCode.init(rawValue:)), message: item[4])
+            }
+            return Self.runRecord(row, items: items)
+        }
+    }
+
+    static func finish(
+        _ runId: Int64, status: RunStatus, failure: RunFailure?, counts: RunCounts, items: [RunItem], at date: Date, db: Database
+    ) throws {
+        try db.execute(
+            sql: "UPDATE runs SET status = ?, finishedAt = ?, failureCode = ?, failureMessage = ?, counts = ? WHERE id = ?",
+            arguments: [status.rawValue, date, failure?.code.rawValue, failure?.message, encodeCounts(counts), runId])
+        let insert = try db.cachedStatement(sql: "INSERT INTO run_items (runId, seq, kind, key, action, code, message) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        for (seq, item) in items.enumerated() {
+            try insert.execute(arguments: [runId, seq, item.kind.rawValue, item.key, item.action.rawValue, item.code?.rawValue, item.message])
+        }
+    }
+
+    private static func runRecord(_ row: Row, items: [RunItem]) -> RunRecord {
+        let code: String? = row["failureCode"]
+        let message: String? = row["failureMessage"]
+        let failure = code.flatMap(FailureCode.init(rawValue:)).map { RunFailure(code: $0, message: message ?? "") }
+        let countsText: String = row["counts"]
+        let counts = (try? JSONDecoder().decode(RunCounts.self, from: Data(countsText.utf8))) ?? RunCounts()
+        return RunRecord(
+            id: row["id"], status: RunStatus(rawValue: row["status"]) ?? .failed,
+            trigger: RunTrigger(rawValue: row["trigger"]) ?? .manual, startedAt: row["startedAt"],
+            finishedAt: row["finishedAt"], failure: failure, counts: counts, items: items)
+    }
+
+    private static func encodeCounts(_ counts: RunCounts) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: (try? encoder.encode(counts)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+import GRDB
+import SyncCore
+
+extension AccountStore {
+    /// The users and groups as they are now: the "before" side of a plan.
+    public func state() throws(StoreError) -> AccountState {
+        try read { db in try Self.state(db) }
+    }
+
+    static func state(_ db: Database) throws -> AccountState {
+        var memberships: [Int64: [String]] = [:]
+        let membershipCursor = try Row.fetchCursor(db, sql: "SELECT userId, groupId FROM memberships ORDER BY userId, groupId")
+        while let row = try membershipCursor.next() {
+            memberships[row[0], default: []].append(row[1])
+        }
+        let userOwners = Set(try Int64.fetchAll(db, sql: "SELECT DISTINCT ownerUserId FROM resources WHERE ownerUserId IS NOT NULL"))
+        let groupOwners = Set(try String.fetchAll(db, sql: "SELECT DISTINCT ownerGroupId FROM resources WHERE ownerGroupId IS NOT NULL"))
+
+        var users: [ExistingUser] = []
+        let userCursor = try Row.fetchCursor(db, sql: """
+            SELECT id, account, name, email, mobile, accountType, disabledReason, managed, externalId, thirdParty
+            FROM users ORDER BY id
+            """)
+        while let row = try userCursor.next() {
+            let id: Int64 = row[0]
+            let reason: String? = row[6]
+            let type: String = row[5]
+            let thirdParty: String = row[9]
+            users.append(ExistingUser(
+                id: id, account: row[1], name: row[2], email: row[3], mobile: row[4],
+                accountType: AccountType(rawValue: type) ?? .regular, groupIds: memberships[id] ?? [],
+                disabledReason: reason.flatMap(DisabledReason.init(rawValue:)), managed: row[7], externalId: row[8],
+                thirdParty: ThirdPartyCoding.decode(thirdParty), ownsResources: userOwners.contains(id)))
+        }
+        let groups = try Row.fetchAll(db, sql: "SELECT id, groupId, name, parentGroupId, externalId, managed FROM user_groups ORDER BY id").map { row in
+            ExistingGroup(
+                id: row[0], groupId: row[1], name: row[2], parentGroupId: row[3], externalId: row[4], managed: row[5],
+                ownsResources: groupOwners.contains(row[1]))
+        }
+        return AccountState(users: users, groups: groups)
+    }
+}

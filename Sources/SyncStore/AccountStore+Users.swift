@@ -1,0 +1,200 @@
+import Foundation
+import GRDB
+import SyncCore
+
+/// An administrator's edit of one user; nil fields stay as they are.
+public struct UserEdit: Sendable {
+    public var name: String?
+    public var email: String?
+    public var mobile: String?
+    public var accountType: AccountType?
+    /// true: disable (an admin's disable, which no run undoes); false: enable.
+    public var disabled: Bool?
+
+    public init(name: String? = nil, email: String? = nil, mobile: String? = nil, accountType: AccountType? = nil, disabled: Bool? = nil) {
+        self.name = name
+        self.email = email
+        self.mobile = mobile
+        self.accountType = accountType
+        self.disabled = disabled
+    }
+}
+
+/// One line of a user's audit trail.
+public struct UserChangeRecord: Sendable, Codable, Equatable {
+    public var at: Date
+    /// `run #N` or `admin (login)`.
+    public var actor: String
+    public var runId: Int64?
+    public var account: String
+    public var field: String
+    public var old: String
+    public var new: String
+}
+
+/// A resource of the host application (a dashboard, a dataset…) owned by a user or a group; an
+/// owner cannot be removed until its resources are transferred.
+public struct ResourceInfo: Sendable, Codable, Equatable {
+    public var id: Int64
+    public var name: String
+    public var ownerAccount: String?
+    public var ownerGroupId: String?
+}
+
+extension AccountStore {
+    public func users(disabledOnly: Bool = false) throws(StoreError) -> [ExistingUser] {
+        let users = try state().users
+        return disabledOnly ? users.filter(\.disabled) : users
+    }
+
+    public func user(account: String) throws(StoreError) -> ExistingUser? {
+        let key = Normalize.account(account)
+        return try state().users.first { Normalize.account($0.account) == key }
+    }
+
+    /// Adds a local account that the sync does not manage (a run reports `ACCOUNT_EXISTS` for it).
+    public func addLocalUser(_ user: UserRecord, actor: String, at date: Date = Date()) throws(StoreError) {
+        try write { db in
+            let existing = try Self.state(db).users
+            try Self.checkUnique(account: user.account, email: user.email, mobile: user.mobile, excluding: nil, among: existing)
+            try db.execute(sql: """
+                INSERT INTO users (account, name, email, mobile, accountType, disabledReason, managed, externalId, thirdParty, createdAt, updatedAt)
+                VALUES (?, ?, ?, ?, ?, ?, 0, '', '', ?, ?)
+                """, arguments: [user.account, user.name, user.email, user.mobile, user.accountType.rawValue, user.disabledReason?.rawValue, date, date])
+            let id = db.lastInsertedRowID
+            for group in user.groupIds {
+                guard try Bool.fetchOne(db, sql: "SELECT 1 FROM user_groups WHERE groupId = ?", arguments: [group]) == true else {
+                    throw StoreError(.notFound, "no user group '\(group)'")
+                }
+                try db.execute(sql: "INSERT OR IGNORE INTO memberships (userId, groupId) VALUES (?, ?)", arguments: [id, group])
+            }
+            try db.execute(
+                sql: "INSERT INTO user_changes (userId, account, runId, actor, at, field, old, new) VALUES (?, ?, NULL, ?, ?, 'created', '', ?)",
+                arguments: [id, user.account, actor, date, Self.summary(of: user) + ", local (not managed by the sync)"])
+        }
+    }
+
+    /// Applies an administrator's edit and records each changed field in the audit trail.
+    /// Returns the changes made (empty when the edit changed nothing).
+    @discardableResult
+    public func editUser(account: String, _ edit: UserEdit, actor: String, at date: Date = Date()) throws(StoreError) -> [FieldChange] {
+        try write { db in
+            let users = try Self.state(db).users
+            let key = Normalize.account(account)
+            guard var user = users.first(where: { Normalize.account($0.account) == key }) else {
+                throw StoreError(.notFound, "no user with account '\(account)'")
+            }
+            let before = user
+            if let name = edit.name { user.name = name }
+            if let email = edit.email { user.email = email }
+            if let mobile = edit.mobile { user.mobile = mobile }
+            if let type = edit.accountType { user.accountType = type }
+            if let disabled = edit.disabled { user.disabledReason = disabled ? (before.disabledReason ?? .admin) : nil }
+            try Self.checkUnique(account: user.account, email: user.email, mobile: user.mobile, excluding: user.id, among: users)
+            var changes: [FieldChange] = []
+            func compare(_ field: String, _ old: String, _ new: String) {
+                if old != new { changes.append(FieldChange(field: field, old: old, new: new)) }
+            }
+            compare("name", before.name, user.name)
+            compare("email", before.email, user.email)
+            compare("mobile", before.mobile, user.mobile)
+            compare("accountType", before.accountType.rawValue, user.accountType.rawValue)
+            compare("disabled", before.disabledReason.map { "true (\($0.rawValue))" } ?? "false", user.disabledReason.map { "true (\($0.rawValue))" } ?? "false")
+            guard !changes.isEmpty else { return [] }
+            try db.execute(
+                sql: "UPDATE users SET name = ?, email = ?, mobile = ?, accountType = ?, disabledReason = ?, updatedAt = ? WHERE id = ?",
+                arguments: [user.name, user.email, user.mobile, user.accountType.rawValue, user.disabledReason?.rawValue, date, user.id])
+            for change in changes {
+                try db.execute(
+                    sql: "INSERT INTO user_changes (userId, account, runId, actor, at, field, old, new) VALUES (?, ?, NULL, ?, ?, ?, ?, ?)",
+                    arguments: [user.id, user.account, actor, date, change.field, change.old, change.new])
+            }
+            return changes
+        }
+    }
+
+    /// Every change to a user, oldest first: by which run or admin, when, field, old and new value.
+    /// Follows the user through renames; a removed user is found by the account it had.
+    public func userHistory(account: String) throws(StoreError) -> [UserChangeRecord] {
+        try read { db in
+            let ids = try Int64.fetchAll(db, sql: "SELECT id FROM users WHERE account = ?", arguments: [account])
+                + Int64.fetchAll(db, sql: "SELECT DISTINCT userId FROM user_changes WHERE account = ?", arguments: [account])
+            let unique = Array(Set(ids))
+            guard !unique.isEmpty else { return [] }
+            let marks = unique.map { _ in "?" }.joined(separator: ",")
+            return try Row.fetchAll(
+                db, sql: "SELECT * FROM user_changes WHERE userId IN (\(marks)) ORDER BY id",
+                arguments: StatementArguments(unique)
+            ).map { row in
+                UserChangeRecord(at: row["at"], actor: row["actor"], runId: row["runId"], account: row["account"], field: row["field"], old: row["old"], new: row["new"])
+            }
+        }
+    }
+
+    public func groups() throws(StoreError) -> [ExistingGroup] {
+        try state().groups
+    }
+
+    // MARK: Resources (stand-ins for the host application's)
+
+    /// Adds a resource owned by a user (by account) or a group (by id); returns its id.
+    @discardableResult
+    public func addResource(name: String, ownerAccount: String?, ownerGroupId: String?) throws(StoreError) -> Int64 {
+        try write { db in
+            if let ownerAccount {
+                guard let userId = try Int64.fetchOne(db, sql: "SELECT id FROM users WHERE account = ?", arguments: [ownerAccount]) else {
+                    throw StoreError(.notFound, "no user with account '\(ownerAccount)'")
+                }
+                try db.execute(sql: "INSERT INTO resources (name, ownerUserId) VALUES (?, ?)", arguments: [name, userId])
+            } else if let ownerGroupId {
+                guard try Bool.fetchOne(db, sql: "SELECT 1 FROM user_groups WHERE groupId = ?", arguments: [ownerGroupId]) == true else {
+                    throw StoreError(.notFound, "no user group '\(ownerGroupId)'")
+                }
+                try db.execute(sql: "INSERT INTO resources (name, ownerGroupId) VALUES (?, ?)", arguments: [name, ownerGroupId])
+            } else {
+                throw StoreError(.invalid, "a resource needs an owner")
+            }
+            return db.lastInsertedRowID
+        }
+    }
+
+    public func resources() throws(StoreError) -> [ResourceInfo] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT r.id, r.name, u.account, r.ownerGroupId FROM resources r LEFT JOIN users u ON u.id = r.ownerUserId ORDER BY r.id
+                """).map { ResourceInfo(id: $0[0], name: $0[1], ownerAccount: $0[2], ownerGroupId: $0[3]) }
+        }
+    }
+
+    /// Moves every resource of one user to another; returns how many moved.
+    public func transferResources(from: String, to: String) throws(StoreError) -> Int {
+        try write { db in
+            guard let fromId = try Int64.fetchOne(db, sql: "SELECT id FROM users WHERE account = ?", arguments: [from]) else {
+                throw StoreError(.notFound, "no user with account '\(from)'")
+            }
+            guard let toId = try Int64.fetchOne(db, sql: "SELECT id FROM users WHERE account = ?", arguments: [to]) else {
+                throw StoreError(.notFound, "no user with account '\(to)'")
+            }
+            try db.execute(sql: "UPDATE resources SET ownerUserId = ? WHERE ownerUserId = ?", arguments: [toId, fromId])
+            return db.changesCount
+        }
+    }
+
+    /// Email and mobile are unique across all users (normalized); accounts case-insensitively.
+    private static func checkUnique(account: String, email: String, mobile: String, excluding id: Int64?, among users: [ExistingUser]) throws {
+        let accountKey = Normalize.account(account)
+        let emailKey = Normalize.email(email)
+        let mobileKey = Normalize.mobile(mobile)
+        for other in users where other.id != id {
+            if Normalize.account(other.account) == accountKey {
+                throw StoreError(.conflict, "account '\(account)' already exists (as '\(other.account)')")
+            }
+            if !emailKey.isEmpty && Normalize.email(other.email) == emailKey {
+                throw StoreError(.conflict, "email '\(email)' is already used by '\(other.account)'")
+            }
+            if !mobileKey.isEmpty && Normalize.mobile(other.mobile) == mobileKey {
+                throw StoreError(.conflict, "mobile '\(mobile)' is already used by '\(other.account)'")
+            }
+        }
+    }
+}

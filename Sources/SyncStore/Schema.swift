@@ -1,0 +1,102 @@
+import GRDB
+
+/// The store's schema, as named append-only migrations: never edit one that has shipped, add a new one.
+enum Schema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: datasets, accounts, runs, audit") { db in
+            try db.execute(sql: """
+                CREATE TABLE datasets (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    kind TEXT NOT NULL CHECK (kind IN ('users', 'groups')),
+                    source TEXT NOT NULL,
+                    rowCount INTEGER NOT NULL,
+                    importedAt DATETIME NOT NULL
+                );
+                CREATE TABLE dataset_users (
+                    dataset TEXT NOT NULL REFERENCES datasets(name) ON DELETE CASCADE,
+                    position INTEGER NOT NULL,
+                    account TEXT NOT NULL, name TEXT NOT NULL, email TEXT NOT NULL, mobile TEXT NOT NULL,
+                    accountType TEXT NOT NULL, groupIds TEXT NOT NULL, disabled INTEGER NOT NULL,
+                    externalId TEXT NOT NULL, thirdParty TEXT NOT NULL,
+                    PRIMARY KEY (dataset, position)
+                ) WITHOUT ROWID;
+                CREATE TABLE dataset_groups (
+                    dataset TEXT NOT NULL REFERENCES datasets(name) ON DELETE CASCADE,
+                    position INTEGER NOT NULL,
+                    groupId TEXT NOT NULL, name TEXT NOT NULL, parentGroupId TEXT NOT NULL, externalId TEXT NOT NULL,
+                    PRIMARY KEY (dataset, position)
+                ) WITHOUT ROWID;
+                CREATE TABLE users (
+                    id INTEGER PRIMARY KEY,
+                    account TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                    name TEXT NOT NULL, email TEXT NOT NULL, mobile TEXT NOT NULL,
+                    accountType TEXT NOT NULL,
+                    disabledReason TEXT CHECK (disabledReason IN ('source', 'deletion', 'admin')),
+                    managed INTEGER NOT NULL,
+                    externalId TEXT NOT NULL,
+                    thirdParty TEXT NOT NULL,
+                    createdAt DATETIME NOT NULL,
+                    updatedAt DATETIME NOT NULL
+                );
+                CREATE TABLE user_groups (
+                    id INTEGER PRIMARY KEY,
+                    groupId TEXT NOT NULL UNIQUE,
+                    name TEXT NOT NULL,
+                    parentGroupId TEXT NOT NULL,
+                    externalId TEXT NOT NULL,
+                    managed INTEGER NOT NULL,
+                    createdAt DATETIME NOT NULL,
+                    updatedAt DATETIME NOT NULL
+                );
+                CREATE TABLE memberships (
+                    userId INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    groupId TEXT NOT NULL,
+                    PRIMARY KEY (userId, groupId)
+                ) WITHOUT ROWID;
+                CREATE INDEX memberships_by_group ON memberships(groupId);
+                CREATE TABLE resources (
+                    id INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    ownerUserId INTEGER REFERENCES users(id),
+                    ownerGroupId TEXT,
+                    CHECK ((ownerUserId IS NULL) <> (ownerGroupId IS NULL))
+                );
+                CREATE INDEX resources_by_user ON resources(ownerUserId);
+                CREATE INDEX resources_by_group ON resources(ownerGroupId);
+                CREATE TABLE runs (
+                    id INTEGER PRIMARY KEY,
+                    status TEXT NOT NULL,
+                    trigger TEXT NOT NULL,
+                    startedAt DATETIME NOT NULL,
+                    finishedAt DATETIME,
+                    failureCode TEXT,
+                    failureMessage TEXT,
+                    counts TEXT NOT NULL,
+                    pid INTEGER NOT NULL
+                );
+                CREATE INDEX runs_by_start ON runs(startedAt);
+                CREATE TABLE run_items (
+                    runId INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                    seq INTEGER NOT NULL,
+                    kind TEXT NOT NULL, key TEXT NOT NULL, action TEXT NOT NULL, code TEXT, message TEXT NOT NULL,
+                    PRIMARY KEY (runId, seq)
+                ) WITHOUT ROWID;
+                CREATE TABLE user_changes (
+                    id INTEGER PRIMARY KEY,
+                    userId INTEGER NOT NULL,
+                    account TEXT NOT NULL COLLATE NOCASE,
+                    runId INTEGER,
+                    actor TEXT NOT NULL,
+                    at DATETIME NOT NULL,
+                    field TEXT NOT NULL,
+                    old TEXT NOT NULL,
+                    new TEXT NOT NULL
+                );
+                CREATE INDEX user_changes_by_user ON user_changes(userId);
+                CREATE INDEX user_changes_by_account ON user_changes(account);
+                """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,47 @@
+import GRDB
+
+/// A store problem written for an administrator, never a raw database error.
+public struct StoreError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: String, Sendable {
+        /// The store file cannot be opened, read or written.
+        case unavailable
+        /// A name, account or id that the command refers to does not exist.
+        case notFound
+        /// The request conflicts with what is stored (an account that exists, a value in use…).
+        case conflict
+        /// A value the request gives is not acceptable.
+        case invalid
+    }
+
+    public var kind: Kind
+    public var message: String
+
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    public var description: String { message }
+
+    /// Turns a GRDB error into plain words naming the store file.
+    static func wrap(_ error: Error, path: String) -> StoreError {
+        if let error = error as? StoreError { return error }
+        if let error = error as? DatabaseError {
+            switch error.resultCode {
+            case .SQLITE_BUSY, .SQLITE_LOCKED:
+                return StoreError(.unavailable, "the store \(path) is busy (another account-sync process is writing to it); try again")
+            case .SQLITE_READONLY:
+                return StoreError(.unavailable, "the store \(path) is read-only for this user")
+            case .SQLITE_CANTOPEN:
+                return StoreError(.unavailable, "the store \(path) cannot be opened: does its folder exist and is it writable?")
+            case .SQLITE_FULL:
+                return StoreError(.unavailable, "the disk holding the store \(path) is full")
+            case .SQLITE_CORRUPT, .SQLITE_NOTADB:
+                return StoreError(.unavailable, "the store \(path) is not a valid account-sync store (corrupt, or another kind of file)")
+            default:
+                return StoreError(.unavailable, "the store \(path) failed: \(error.message ?? "\(error.resultCode)")")
+            }
+        }
+        return StoreError(.unavailable, "the store \(path) failed: \(error)")
+    }
+}
