@@ -13,15 +13,11 @@ public enum Normalize {
     /// Mobiles compare as digits with their country code: `+86 138-0013-8000`, `0086 13800138000` and
     /// `+8613800138000` are the same number. A number without `+` or `00` keeps its digits as given.
     public static func mobile(_ value: String) -> String {
-        let trimmed = value.trimmingSpaces()
-        let digits = trimmed.unicodeScalars.filter { $0.properties.numericType != nil && $0.isASCII }
-        var result = String(String.UnicodeScalarView(digits))
-        if trimmed.hasPrefix("+") {
-            result = "+" + result
-        } else if result.hasPrefix("00") {
-            result = "+" + result.dropFirst(2)
-        }
-        return result
+        let kept = value.unicodeScalars.filter { $0 == "+" || ("0"..."9").contains($0) }
+        let digits = String(String.UnicodeScalarView(kept.filter { $0 != "+" }))
+        if kept.first == "+" { return "+" + digits }
+        if digits.hasPrefix("00") { return "+" + digits.dropFirst(2) }
+        return digits
     }
 }
 
