@@ -96,17 +96,21 @@ struct UsersCommand: ParsableCommand {
         @Option(help: "Email address.") var email: String?
         @Option(help: "Mobile number.") var mobile: String?
         @Option(help: "Regular User, Read-Only User or Administrator.") var type: AccountType?
-        @Flag(inversion: .prefixedEnableDisable, help: "Enable or disable the account.") var enable: Bool?
+        @Flag(help: "Enable or disable the account.") var activation: Activation?
+
+        enum Activation: String, EnumerableFlag {
+            case enable, disable
+        }
 
         func validate() throws {
-            if name == nil && email == nil && mobile == nil && type == nil && enable == nil {
+            if name == nil && email == nil && mobile == nil && type == nil && activation == nil {
                 throw ValidationError("nothing to change; give at least one of --name, --email, --mobile, --type, --enable, --disable")
             }
         }
 
         func run() throws {
             let app = try options.app()
-            let edit = UserEdit(name: name, email: email, mobile: mobile, accountType: type, disabled: enable.map { !$0 })
+            let edit = UserEdit(name: name, email: email, mobile: mobile, accountType: type, disabled: activation.map { $0 == .disable })
             let changes = try report { () throws(AppError) in try app.withStore { try $0.editUser(account: account, edit, actor: adminActor()) } }
             if changes.isEmpty { print("'\(account)' already had those values; nothing changed") }
             for change in changes { print("\(account): \(change.field): '\(change.old)' → '\(change.new)'") }

@@ -1,0 +1,149 @@
+import Foundation
+import Testing
+
+@Suite("account-sync command line", .serialized)
+struct CLITests {
+    @Test func helpListsTheCommandsAndExitCodes() throws {
+        let cli = try CLI()
+        let result = try cli.run("--help")
+        #expect(result.status == 0)
+        for word in ["datasets", "run", "history", "users", "groups", "resources", "config", "75 another run in progress"] {
+            #expect(result.stdout.contains(word), "help lacks \(word)")
+        }
+    }
+
+    @Test func badArgumentsExit64() throws {
+        let cli = try CLI()
+        #expect(try cli.run("run", "--allow-deletions", "lots").status == 64)
+        #expect(try cli.run("datasets", "import", "--kind", "people", "x", "y.csv").status == 64)
+    }
+
+    @Test func invalidConfigExits78AndNamesEveryKey() throws {
+        let cli = try CLI(config: "sync:\n  users: { dataset: people }\n  safeguard: { maxUserDeletion: 5, deletedUsers: shred }\n")
+        let result = try cli.run("config", "validate")
+        #expect(result.status == 78)
+        #expect(result.stderr.contains("sync.safeguard.maxUserDeletion: unknown key (did you mean 'maxUserDeletions'?)"))
+        #expect(result.stderr.contains("sync.safeguard.deletedUsers: 'shred' is not one of disable, remove"))
+        #expect(try cli.run("run").status == 78)
+    }
+
+    @Test func missingConfigFileExits78() throws {
+        let cli = try CLI()
+        let result = try cli.run("run", "--config", "/nonexistent/config.yaml")
+        #expect(result.status == 78)
+        #expect(result.stderr.contains("/nonexistent/config.yaml"))
+    }
+
+    @Test func malformedDatasetExits65WithFileAndLineAndKeepsThePreviousVersion() throws {
+        let cli = try CLI()
+        try cli.importSample()
+        let bad = try cli.write("bad.csv", "account,name,disabled\ncarol,Carol,no\ndave,Dave,perhaps\n")
+        let result = try cli.run("datasets", "import", "--kind", "users", "people", bad)
+        #expect(result.status == 65)
+        #expect(result.stderr.contains("bad.csv:3: column 'disabled': 'perhaps'"))
+        let shown = try cli.run("datasets", "show", "people")
+        #expect(shown.stdout.contains("alice") && !shown.stdout.contains("carol"))
+    }
+
+    @Test func runJSONHasTheDocumentedShape() throws {
+        let cli = try CLI()
+        try cli.importSample()
+        let (status, run) = try cli.json("run", "--json")
+        #expect(status == 0)
+        #expect(Set(run.keys) == ["id", "status", "trigger", "startedAt", "finishedAt", "failure", "counts", "items"])
+        #expect(run["status"] as? String == "success")
+        #expect(run["failure"] is NSNull)
+        let started = try #require(run["startedAt"] as? String)
+        #expect(ISO8601DateFormatter().date(from: started) != nil)
+        let counts = try #require(run["counts"] as? [String: Int])
+        #expect(counts.count == 15)
+        #expect(counts["usersCreated"] == 2 && counts["groupsCreated"] == 2)
+        let items = try #require(run["items"] as? [[String: Any]])
+        #expect(items.allSatisfy { Set($0.keys) == ["kind", "key", "action", "code", "message"] })
+
+        let id = try #require(run["id"] as? Int)
+        let (showStatus, shown) = try cli.json("history", "show", "\(id)", "--json")
+        #expect(showStatus == 0)
+        #expect(shown["status"] as? String == "success")
+        #expect((shown["items"] as? [Any])?.count == items.count)
+    }
+
+    @Test func partiallyFailedRunExits2AndTheHistoryShowsWhy() throws {
+        let cli = try CLI()
+        try cli.importSample()
+        let people = try cli.write("people2.csv", "account,name,email,accountType\nalice,Alice,alice@x.example,Administrator\nbob,Bob,bob@x.example,\ncarl,Carl,ALICE@x.example,\ndan,Dan,,Root\n")
+        #expect(try cli.run("datasets", "import", "--kind", "users", "people", people).status == 0)
+        let result = try cli.run("run")
+        #expect(result.status == 2)
+        #expect(result.stdout.contains("Failed new users (2):"))
+        #expect(result.stdout.contains("carl  DUPLICATE_EMAIL"))
+        #expect(result.stdout.contains("dan  INVALID_ACCOUNT_TYPE"))
+        let history = try cli.run("history", "--status", "partially_failed")
+        #expect(history.stdout.contains("partially_failed"))
+        #expect(!history.stdout.contains("success"))
+    }
+
+    @Test func deletedDatasetFailsTheRunWithExit1() throws {
+        let cli = try CLI()
+        try cli.importSample()
+        #expect(try cli.run("run").status == 0)
+        #expect(try cli.run("datasets", "delete", "people").status == 0)
+        let result = try cli.run("run")
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("DATASET_MISSING"))
+        #expect(try cli.run("datasets", "delete", "people").status == 66)
+    }
+
+    @Test func safeguardExits3ThenAllowDeletionsApproves() throws {
+        let cli = try CLI()
+        try cli.importSample()
+        #expect(try cli.run("run").status == 0)
+        let empty = try cli.write("empty.csv", "account,name\nnew,New\n")
+        #expect(try cli.run("datasets", "import", "--kind", "users", "people", empty).status == 0)
+        let tripped = try cli.run("run")
+        #expect(tripped.status == 3)
+        #expect(tripped.stdout.contains("SAFEGUARD_TRIPPED"))
+        #expect(tripped.stdout.contains("alice"))
+        #expect(try cli.run("users", "list").stdout.contains("2 users"))
+        #expect(try cli.run("run", "--allow-deletions", "2").status == 0)
+        #expect(try cli.run("users", "list", "--disabled").stdout.contains("2 users"))
+    }
+
+    @Test func dryRunChangesNothing() throws {
+        let cli = try CLI()
+        try cli.importSample()
+        let result = try cli.run("run", "--dry-run")
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("Dry run"))
+        #expect(result.stdout.contains("alice"))
+        #expect(try cli.run("users", "list").stdout.contains("0 users"))
+        #expect(try cli.run("history").stdout.contains("no runs yet"))
+    }
+
+    @Test func adminEditsAreInTheUsersHistory() throws {
+        let cli = try CLI()
+        try cli.importSample()
+        #expect(try cli.run("run").status == 0)
+        #expect(try cli.run("users", "edit", "ALICE", "--mobile", "+44 7700 900123", "--disable").status == 0)
+        let (status, _) = (try cli.run("users", "edit", "bob", "--mobile", "0044 7700 900123").status, 0)
+        #expect(status == 65)
+        let history = try cli.run("users", "history", "alice")
+        #expect(history.stdout.contains("mobile"))
+        #expect(history.stdout.contains("admin ("))
+        #expect(history.stdout.contains("run #1"))
+        #expect(try cli.run("users", "history", "nobody").status == 66)
+        #expect(try cli.run("run").status == 0)
+        #expect(try cli.run("users", "show", "alice").stdout.contains("disabled (by an admin)"))
+    }
+
+    @Test func resourcesCommands() throws {
+        let cli = try CLI()
+        try cli.importSample()
+        #expect(try cli.run("run").status == 0)
+        #expect(try cli.run("resources", "add", "--owner", "bob", "Sales dashboard").status == 0)
+        #expect(try cli.run("resources", "add", "--owner", "ghost", "x").status == 66)
+        #expect(try cli.run("resources", "add", "x").status == 64)
+        #expect(try cli.run("resources", "transfer", "--from", "bob", "--to", "alice").stdout.contains("transferred 1"))
+        #expect(try cli.run("resources", "list").stdout.contains("user alice"))
+    }
+}

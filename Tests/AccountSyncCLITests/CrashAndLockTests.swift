@@ -1,0 +1,58 @@
+import Foundation
+import Testing
+
+@Suite("Crashes and concurrent runs", .serialized)
+struct CrashAndLockTests {
+    /// 20,000 users in 50 groups: big enough that the apply takes a while.
+    func largeDataset(_ cli: CLI) throws {
+        var users = "account,name,email,groupIds\n"
+        for index in 0..<20_000 { users += "user\(index),User \(index),user\(index)@big.example,g\(index % 50)\n" }
+        var groups = "groupId,name,parentGroupId\nacme,Acme,\n"
+        for index in 0..<50 { groups += "g\(index),Group \(index),acme\n" }
+        #expect(try cli.run("datasets", "import", "--kind", "groups", "org", try cli.write("big-org.csv", groups)).status == 0)
+        #expect(try cli.run("datasets", "import", "--kind", "users", "people", try cli.write("big.csv", users)).status == 0)
+    }
+
+    func waitForFile(_ path: String, seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if FileManager.default.fileExists(atPath: path) { return true }
+            usleep(50_000)
+        }
+        return false
+    }
+
+    @Test func killDashNineMidApplyLeavesTheStoreAsBeforeAndTheRunInterrupted() throws {
+        let cli = try CLI(config: CLI.defaultConfig.replacingOccurrences(of: "maxUserDeletions: 1", with: "maxUserDeletions: 100"))
+        try cli.importSample()
+        #expect(try cli.run("run").status == 0)
+        let before = try cli.run("users", "list", "--json").stdout
+        try largeDataset(cli)
+
+        let marker = cli.folder.appendingPathComponent("halfway").path
+        let (process, _, _) = try cli.start(["run"], environment: ["ACCOUNT_SYNC_TEST_PAUSE_MID_APPLY": marker])
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        #expect(waitForFile(marker, seconds: 120), "the run never reached the middle of its apply")
+
+        // While it holds the lock, a second run is refused with exit 75.
+        let second = try cli.run("run")
+        #expect(second.status == 75)
+        #expect(second.stderr.contains("another account-sync run is in progress (pid \(process.processIdentifier)"))
+
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal)
+
+        #expect(try cli.run("users", "list", "--json").stdout == before)
+        let running = try cli.run("history", "--status", "running")
+        #expect(running.stdout.contains("running"))
+
+        let next = try cli.run("run", "--json")
+        #expect(next.status == 0, "\(next.stderr)")
+        let (_, interrupted) = try cli.json("history", "show", "2", "--json")
+        #expect(interrupted["status"] as? String == "failed")
+        let failure = try #require(interrupted["failure"] as? [String: Any])
+        #expect(failure["code"] as? String == "INTERRUPTED")
+        #expect(try cli.run("users", "list").stdout.contains("20002 users"))
+    }
+}
