@@ -15,11 +15,9 @@ struct UserPlanner {
         var validRows = 0
     }
 
-    /// Who holds a unique value: an existing user (by store id) or a new row (by row index).
-    private enum Holder: Hashable {
-        case user(Int64)
-        case row(Int)
-    }
+    /// Who holds a unique value: an existing user (index `i` in `existing` as `i`) or a new row
+    /// (row index `j` as `-(j + 1)`). Plain integers keep the claim tables small and fast.
+    private typealias Holder = Int
 
     private struct Problem {
         var code: ItemCode
@@ -29,17 +27,21 @@ struct UserPlanner {
     func plan(rows: [UserRow], existing: [ExistingUser], groups: GroupPlanner.Result?) -> Result {
         var result = Result()
         let owned = policy.ownedFields
-        var byAccount: [String: ExistingUser] = [:]
-        var byExternalId: [String: ExistingUser] = [:]
-        for user in existing {
-            byAccount[Normalize.account(user.account)] = user
-            if user.managed && !user.externalId.isEmpty { byExternalId[user.externalId] = user }
+        var byAccount: [String: Int] = [:]
+        var byExternalId: [String: Int] = [:]
+        byAccount.reserveCapacity(existing.count)
+        byExternalId.reserveCapacity(existing.count)
+        for (index, user) in existing.enumerated() {
+            byAccount[Normalize.account(user.account)] = index
+            if user.managed && !user.externalId.isEmpty { byExternalId[user.externalId] = index }
         }
         let managedGroups = groups?.managedIds
         let knownGroups = groups?.finalGroupIds
 
         var accountCount: [String: Int] = [:]
         var externalIdCount: [String: Int] = [:]
+        accountCount.reserveCapacity(rows.count)
+        externalIdCount.reserveCapacity(rows.count)
         for row in rows {
             let account = Normalize.account(row.account)
             if !account.isEmpty { accountCount[account, default: 0] += 1 }
@@ -48,27 +50,29 @@ struct UserPlanner {
         }
 
         // Match each row to the existing user it describes: by externalId first, then by account.
-        var matches: [ExistingUser?] = []
-        matches.reserveCapacity(rows.count)
-        var matchedIds = Set<Int64>()
-        for row in rows {
+        var matches = [Int](repeating: -1, count: rows.count)
+        var matched = [Bool](repeating: false, count: existing.count)
+        for (rowIndex, row) in rows.enumerated() {
             let externalId = row.externalId.trimmingSpaces()
             var match = externalId.isEmpty ? nil : byExternalId[externalId]
-            if match == nil, let user = byAccount[Normalize.account(row.account)], user.managed {
-                match = user
+            if match == nil, let index = byAccount[Normalize.account(row.account)], existing[index].managed {
+                match = index
             }
-            matches.append(match)
-            if let match { matchedIds.insert(match.id) }
+            if let match {
+                matches[rowIndex] = match
+                matched[match] = true
+            }
         }
 
         // Deletions: managed users who are no longer in the dataset.
-        var removedIds = Set<Int64>()
+        var removed = [Bool](repeating: false, count: existing.count)
         var seatsTaken = 0
         var editableSeatsTaken = 0
-        for user in existing where !matchedIds.contains(user.id) {
+        for (index, user) in existing.enumerated() where !matched[index] {
             let stays: Bool
             if user.managed {
-                stays = planDeletion(of: user, into: &result, removedIds: &removedIds)
+                stays = planDeletion(of: user, into: &result)
+                removed[index] = !stays
             } else {
                 stays = true
             }
@@ -78,7 +82,7 @@ struct UserPlanner {
             }
         }
         // Users matched by a row hold their seats until their row changes that.
-        for user in existing where matchedIds.contains(user.id) && !user.disabled {
+        for (index, user) in existing.enumerated() where matched[index] && !user.disabled {
             seatsTaken += 1
             if user.accountType.isEditable { editableSeatsTaken += 1 }
         }
@@ -87,20 +91,24 @@ struct UserPlanner {
         var accounts: [String: Holder] = [:]
         var emails: [String: Holder] = [:]
         var mobiles: [String: Holder] = [:]
-        var holderNames: [Holder: String] = [:]
-        for user in existing where !removedIds.contains(user.id) {
-            let holder = Holder.user(user.id)
-            holderNames[holder] = user.account
-            accounts[Normalize.account(user.account)] = holder
+        accounts.reserveCapacity(existing.count + rows.count)
+        emails.reserveCapacity(existing.count + rows.count)
+        mobiles.reserveCapacity(existing.count + rows.count)
+        for (index, user) in existing.enumerated() where !removed[index] {
+            accounts[Normalize.account(user.account)] = index
             let email = Normalize.email(user.email)
-            if !email.isEmpty { emails[email] = holder }
+            if !email.isEmpty { emails[email] = index }
             let mobile = Normalize.mobile(user.mobile)
-            if !mobile.isEmpty { mobiles[mobile] = holder }
+            if !mobile.isEmpty { mobiles[mobile] = index }
+        }
+        /// The account that holds a claim, for messages.
+        func holderName(_ holder: Holder) -> String {
+            holder >= 0 ? existing[holder].account : rows[-holder - 1].account.trimmingSpaces()
         }
 
         for (index, row) in rows.enumerated() {
-            let current = matches[index]
-            let holder = current.map { Holder.user($0.id) } ?? .row(index)
+            let current = matches[index] >= 0 ? existing[matches[index]] : nil
+            let holder: Holder = matches[index] >= 0 ? matches[index] : -(index + 1)
             let account = row.account.trimmingSpaces()
             let key = account.isEmpty ? "row \(index + 1)" : account
             var problems: [Problem] = []
@@ -113,7 +121,7 @@ struct UserPlanner {
                     problems.append(Problem(code: .duplicateAccount, message: "account '\(account)' appears \(count) times in the user dataset; the sync cannot know which row is right, so none is applied"))
                 }
                 if let other = accounts[normalized], other != holder {
-                    let otherName = holderNames[other] ?? account
+                    let otherName = holderName(other)
                     if current == nil {
                         problems.append(Problem(code: .accountExists, message: "account '\(account)' already exists in the system as '\(otherName)', an account the sync does not manage"))
                     } else {
@@ -132,9 +140,10 @@ struct UserPlanner {
                 problems.append(Problem(code: .invalidAccountType, message: "account type '\(typeText)' is not one of \(AccountType.allSpellings)"))
             }
             var rowGroups: [String] = []
-            var seen = Set<String>()
-            for id in row.groupIds.map({ $0.trimmingSpaces() }) where !id.isEmpty && seen.insert(id).inserted {
-                rowGroups.append(id)
+            rowGroups.reserveCapacity(row.groupIds.count)
+            for id in row.groupIds {
+                let id = id.trimmingSpaces()
+                if !id.isEmpty && !rowGroups.contains(id) { rowGroups.append(id) }
             }
             if let knownGroups {
                 let unknown = rowGroups.filter { !knownGroups.contains($0) }
@@ -162,7 +171,7 @@ struct UserPlanner {
                 if owned.contains(.groups) {
                     // Memberships in groups the sync does not own (added by an admin) survive.
                     let kept = current.groupIds.filter { id in
-                        !(managedGroups?.contains(id) ?? true) && !seen.contains(id)
+                        !(managedGroups?.contains(id) ?? true) && !rowGroups.contains(id)
                             && !(groups?.removedIds.contains(id) ?? false)
                     }
                     record.groupIds = rowGroups + kept
@@ -178,11 +187,11 @@ struct UserPlanner {
             // Email and mobile: unique across all users who stay; the first row keeps the value.
             let email = Normalize.email(record.email)
             if problems.isEmpty, !email.isEmpty, let other = emails[email], other != holder {
-                problems.append(Problem(code: .duplicateEmail, message: "email '\(record.email)' is already used by '\(holderNames[other] ?? "?")'"))
+                problems.append(Problem(code: .duplicateEmail, message: "email '\(record.email)' is already used by '\(holderName(other))'"))
             }
             let mobile = Normalize.mobile(record.mobile)
             if problems.isEmpty, !mobile.isEmpty, let other = mobiles[mobile], other != holder {
-                problems.append(Problem(code: .duplicateMobile, message: "mobile '\(record.mobile)' is already used by '\(holderNames[other] ?? "?")'"))
+                problems.append(Problem(code: .duplicateMobile, message: "mobile '\(record.mobile)' is already used by '\(holderName(other))'"))
             }
 
             // License seats, in dataset order; disabled users take none.
@@ -213,7 +222,6 @@ struct UserPlanner {
             result.validRows += 1
             seatsTaken += seatDelta
             editableSeatsTaken += editableDelta
-            holderNames[holder] = account
             if let current {
                 release(Normalize.email(current.email), from: holder, in: &emails)
                 release(Normalize.mobile(current.mobile), from: holder, in: &mobiles)
@@ -246,7 +254,7 @@ struct UserPlanner {
     }
 
     /// Plans the deletion of a managed user missing from the dataset; returns whether the user stays.
-    private func planDeletion(of user: ExistingUser, into result: inout Result, removedIds: inout Set<Int64>) -> Bool {
+    private func planDeletion(of user: ExistingUser, into result: inout Result) -> Bool {
         switch policy.safeguard.deletedUsers {
         case .disable:
             guard !user.disabled else { return true }
@@ -267,7 +275,6 @@ struct UserPlanner {
             }
             result.deletions.append(UserChange(action: .remove, existingId: user.id, record: UserRecord(user), fieldChanges: []))
             result.deletionItems.append(RunItem(kind: .user, key: user.account, action: .remove, message: "removed: no longer in the user dataset"))
-            removedIds.insert(user.id)
             return false
         }
     }
@@ -310,13 +317,19 @@ struct UserPlanner {
         compare("name", current.name, record.name)
         compare("email", current.email, record.email)
         compare("mobile", current.mobile, record.mobile)
-        compare("accountType", current.accountType.rawValue, record.accountType.rawValue)
-        if Set(current.groupIds) != Set(record.groupIds) {
+        if current.accountType != record.accountType {
+            compare("accountType", current.accountType.rawValue, record.accountType.rawValue)
+        }
+        if current.groupIds != record.groupIds && Set(current.groupIds) != Set(record.groupIds) {
             compare("groups", current.groupIds.sorted().joined(separator: ";"), record.groupIds.sorted().joined(separator: ";"))
         }
         compare("externalId", current.externalId, record.externalId)
-        compare("thirdParty", render(current.thirdParty), render(record.thirdParty))
-        compare("disabled", current.disabledReason.map { "true (\($0.rawValue))" } ?? "false", record.disabledReason.map { "true (\($0.rawValue))" } ?? "false")
+        if current.thirdParty != record.thirdParty {
+            compare("thirdParty", render(current.thirdParty), render(record.thirdParty))
+        }
+        if current.disabledReason != record.disabledReason {
+            compare("disabled", current.disabledReason.map { "true (\($0.rawValue))" } ?? "false", record.disabledReason.map { "true (\($0.rawValue))" } ?? "false")
+        }
         return changes
     }
 

@@ -6,6 +6,7 @@ extension AccountStore {
     /// Writes a plan's changes and their audit trail. Runs inside the caller's transaction.
     static func apply(_ plan: SyncPlan, runId: Int64, at date: Date, db: Database, halfway: (() -> Void)?) throws {
         let actor = "run #\(runId)"
+        let date = date.databaseValue  // formatted once, not once a row
         let audit = try db.cachedStatement(sql: """
             INSERT INTO user_changes (userId, account, runId, actor, at, field, old, new) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """)

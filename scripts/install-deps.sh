@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the Debian packages account-sync needs to build, test and run its demo, when missing.
+# Needs root (or sudo). Safe to run again: it installs only what is not there.
+set -euo pipefail
+
+packages=(libsqlite3-dev libldap2-dev slapd ldap-utils)
+missing=()
+for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if ((${#missing[@]} == 0)); then
+    echo "install-deps: all of ${packages[*]} are installed"
+    exit 0
+fi
+
+as_root=()
+if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null || { echo "install-deps: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+    as_root=(sudo)
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${as_root[@]}" apt-get update -q
+# slapd's package asks no questions with noninteractive; we never use the system slapd it sets up.
+"${as_root[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what is missing, builds, runs every test, and prints one closing
+# line "N passed, N failed".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+swift test 2>&1 | tee "$log" || status=$?
+
+summary=$(grep -E "Test run with [0-9]+ tests? .*(passed|failed)" "$log" | tail -1 || true)
+total=$(sed -nE 's/.*Test run with ([0-9]+) tests?.*/\1/p' <<<"$summary")
+failed_tests=$(grep -E "^✘ Test [^ ]+ .*failed after" "$log" | sed -E 's/^✘ Test ([^ ]+).*/\1/' | sort -u | wc -l)
+if [[ -z "$total" ]]; then
+    echo "test.sh: swift test printed no summary (build failure?)" >&2
+    exit "${status:-1}"
+fi
+echo "$((total - failed_tests)) passed, ${failed_tests} failed"
+exit "$status"
