@@ -12,7 +12,7 @@ swift test 2>&1 | tee "$log" || status=$?
 
 summary=$(grep -E "Test run with [0-9]+ tests? .*(passed|failed)" "$log" | tail -1 || true)
 total=$(sed -nE 's/.*Test run with ([0-9]+) tests?.*/\1/p' <<<"$summary")
-failed_tests=$(grep -E "^✘ Test [^ ]+ .*failed after" "$log" | sed -E 's/^✘ Test ([^ ]+).*/\1/' | sort -u | wc -l)
+failed_tests=$( (grep -E "^✘ Test [^ ]+ .*failed after" "$log" || true) | sed -E 's/^✘ Test ([^ ]+).*/\1/' | sort -u | wc -l)
 if [[ -z "$total" ]]; then
     echo "test.sh: swift test printed no summary (build failure?)" >&2
     exit "${status:-1}"
