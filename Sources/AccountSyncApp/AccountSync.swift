@@ -52,8 +52,7 @@ public struct AccountSync: Sendable {
         guard !name.trimmingSpaces().isEmpty else { throw AppError(.dataInvalid, "the dataset name must not be empty") }
         let contents: DatasetContents
         do { contents = try DatasetReader(kind: kind).read(path: file) } catch { throw AppError(error) }
-        let store = try openStore()
-        do {
+        return try withStore { store in
             if let existing = try store.dataset(named: name), existing.kind != kind {
                 throw AppError(.dataInvalid, "dataset '\(name)' holds \(existing.kind.rawValue), not \(kind.rawValue); delete it first or choose another name")
             }
@@ -64,12 +63,6 @@ public struct AccountSync: Sendable {
             guard let info = try store.dataset(named: name) else { throw AppError(.storeUnavailable, "dataset '\(name)' vanished after import") }
             logger.info("imported dataset", metadata: ["dataset": "\(name)", "kind": "\(kind.rawValue)", "rows": "\(info.rowCount)", "file": "\(file)"])
             return info
-        } catch let error as AppError {
-            throw error
-        } catch let error as StoreError {
-            throw AppError(error)
-        } catch {
-            throw AppError(.storeUnavailable, "\(error)")
         }
     }
 

@@ -35,6 +35,43 @@ public struct UserRecord: Sendable, Equatable {
     }
 }
 
+extension UserRecord {
+    /// The fields that differ from `current`, with old and new values as people read them; used by
+    /// runs and by admin edits alike, so the audit trail speaks one language.
+    public func changes(from current: ExistingUser) -> [FieldChange] {
+        var changes: [FieldChange] = []
+        func compare(_ field: String, _ old: String, _ new: String) {
+            if old != new { changes.append(FieldChange(field: field, old: old, new: new)) }
+        }
+        compare("account", current.account, account)
+        compare("name", current.name, name)
+        compare("email", current.email, email)
+        compare("mobile", current.mobile, mobile)
+        if current.accountType != accountType {
+            compare("accountType", current.accountType.rawValue, accountType.rawValue)
+        }
+        if current.groupIds != groupIds && Set(current.groupIds) != Set(groupIds) {
+            compare("groups", current.groupIds.sorted().joined(separator: ";"), groupIds.sorted().joined(separator: ";"))
+        }
+        compare("externalId", current.externalId, externalId)
+        if current.thirdParty != thirdParty {
+            compare("thirdParty", Self.render(current.thirdParty), Self.render(thirdParty))
+        }
+        if current.disabledReason != disabledReason {
+            compare("disabled", Self.render(current.disabledReason), Self.render(disabledReason))
+        }
+        return changes
+    }
+
+    private static func render(_ map: [String: String]) -> String {
+        map.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")
+    }
+
+    private static func render(_ reason: DisabledReason?) -> String {
+        reason.map { "true (\($0.rawValue))" } ?? "false"
+    }
+}
+
 /// A group as a run leaves it.
 public struct GroupRecord: Sendable, Equatable {
     public var groupId: String

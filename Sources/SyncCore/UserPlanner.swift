@@ -232,7 +232,7 @@ struct UserPlanner {
             if !mobile.isEmpty { mobiles[mobile] = holder }
 
             if let current {
-                let fieldChanges = diff(current, record)
+                let fieldChanges = record.changes(from: current)
                 guard !fieldChanges.isEmpty else { continue }
                 let restored = current.disabledReason == .deletion && !record.disabled
                 let action: ItemAction = restored ? .restore : .update
@@ -308,32 +308,4 @@ struct UserPlanner {
         if !value.isEmpty, claims[value] == holder { claims[value] = nil }
     }
 
-    private func diff(_ current: ExistingUser, _ record: UserRecord) -> [FieldChange] {
-        var changes: [FieldChange] = []
-        func compare(_ field: String, _ old: String, _ new: String) {
-            if old != new { changes.append(FieldChange(field: field, old: old, new: new)) }
-        }
-        compare("account", current.account, record.account)
-        compare("name", current.name, record.name)
-        compare("email", current.email, record.email)
-        compare("mobile", current.mobile, record.mobile)
-        if current.accountType != record.accountType {
-            compare("accountType", current.accountType.rawValue, record.accountType.rawValue)
-        }
-        if current.groupIds != record.groupIds && Set(current.groupIds) != Set(record.groupIds) {
-            compare("groups", current.groupIds.sorted().joined(separator: ";"), record.groupIds.sorted().joined(separator: ";"))
-        }
-        compare("externalId", current.externalId, record.externalId)
-        if current.thirdParty != record.thirdParty {
-            compare("thirdParty", render(current.thirdParty), render(record.thirdParty))
-        }
-        if current.disabledReason != record.disabledReason {
-            compare("disabled", current.disabledReason.map { "true (\($0.rawValue))" } ?? "false", record.disabledReason.map { "true (\($0.rawValue))" } ?? "false")
-        }
-        return changes
-    }
-
-    private func render(_ map: [String: String]) -> String {
-        map.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")
-    }
 }

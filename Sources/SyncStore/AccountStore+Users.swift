@@ -91,15 +91,7 @@ extension AccountStore {
             if let type = edit.accountType { user.accountType = type }
             if let disabled = edit.disabled { user.disabledReason = disabled ? (before.disabledReason ?? .admin) : nil }
             try Self.checkUnique(account: user.account, email: user.email, mobile: user.mobile, excluding: user.id, among: users)
-            var changes: [FieldChange] = []
-            func compare(_ field: String, _ old: String, _ new: String) {
-                if old != new { changes.append(FieldChange(field: field, old: old, new: new)) }
-            }
-            compare("name", before.name, user.name)
-            compare("email", before.email, user.email)
-            compare("mobile", before.mobile, user.mobile)
-            compare("accountType", before.accountType.rawValue, user.accountType.rawValue)
-            compare("disabled", before.disabledReason.map { "true (\($0.rawValue))" } ?? "false", user.disabledReason.map { "true (\($0.rawValue))" } ?? "false")
+            let changes = UserRecord(user).changes(from: before)
             guard !changes.isEmpty else { return [] }
             try db.execute(
                 sql: "UPDATE users SET name = ?, email = ?, mobile = ?, accountType = ?, disabledReason = ?, updatedAt = ? WHERE id = ?",
