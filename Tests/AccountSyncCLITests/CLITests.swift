@@ -146,4 +146,31 @@ struct CLITests {
         #expect(try cli.run("resources", "transfer", "--from", "bob", "--to", "alice").stdout.contains("transferred 1"))
         #expect(try cli.run("resources", "list").stdout.contains("user alice"))
     }
+
+    @Test func datasetOfTheWrongKindFailsTheRunWithConfigInvalid() throws {
+        let cli = try CLI()
+        try cli.importSample()
+        #expect(try cli.run("datasets", "delete", "people").status == 0)
+        #expect(try cli.run("datasets", "import", "--kind", "groups", "people", try cli.write("g.csv", "groupId\nx\n")).status == 0)
+        let result = try cli.run("run", "--json")
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("CONFIG_INVALID"))
+        #expect(result.stdout.contains("sync.users.dataset selects 'people', which is a groups dataset"))
+    }
+
+    @Test func storeThatIsNotADatabaseExits74WithAPlainMessage() throws {
+        let cli = try CLI()
+        _ = try cli.write("store.sqlite", String(repeating: "not a database ", count: 100))
+        let result = try cli.run("history")
+        #expect(result.status == 74)
+        #expect(result.stderr.contains("is not a valid account-sync store"))
+    }
+
+    @Test func groupsAreListedAsATree() throws {
+        let cli = try CLI()
+        try cli.importSample()
+        #expect(try cli.run("run").status == 0)
+        let tree = try cli.run("groups", "list").stdout
+        #expect(tree.contains("Acme  [acme]  1 members\n  Engineering  [eng]  1 members"))
+    }
 }
