@@ -15,6 +15,10 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
+        // OpenLDAP's C API: module map and shim header over ldap.h / lber.h (Debian: libldap2-dev).
+        .systemLibrary(name: "CLDAP", pkgConfig: "ldap", providers: [.apt(["libldap2-dev"])]),
+        // A safe Swift API over libldap: connect, TLS, bind, complete paged search, DNs, filter escaping.
+        .target(name: "LDAPClient", dependencies: ["CLDAP"]),
         // Pure logic: datasets, validation, planning, safeguard, license, run report. No I/O.
         .target(name: "SyncCore"),
         // CSV / JSON Lines dataset files → SyncCore datasets, with file:line errors.
@@ -44,6 +48,7 @@ let package = Package(
             "AccountSyncApp", "SyncCore", "SyncStore",
         ]),
         .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore"]),
+        .testTarget(name: "LDAPClientTests", dependencies: ["LDAPClient"]),
         .testTarget(name: "DatasetFormatsTests", dependencies: ["DatasetFormats", "SyncCore"]),
         .testTarget(name: "AccountSyncConfigTests", dependencies: ["AccountSyncConfig", "SyncCore"]),
         .testTarget(name: "SyncStoreTests", dependencies: ["SyncStore", "SyncCore", "AccountSyncApp"]),

@@ -1,0 +1,234 @@
+/// A distinguished name parsed per RFC 4514: `CN=Smith\, John,OU=Sales+L=Paris,DC=example,DC=com`.
+///
+/// Attribute types compare case-insensitively; values compare after unescaping (`\,`, `\2C` and a
+/// literal comma are the same), case-insensitively, ignoring leading and trailing spaces. This is
+/// what directories do for the naming attributes in practice (cn, ou, dc, uid: caseIgnoreMatch).
+public struct DistinguishedName: Sendable, Hashable, CustomStringConvertible {
+    /// One `type=value` of an RDN.
+    public struct Attribute: Sendable, Hashable {
+        public var type: String
+        public var value: String
+
+        public init(type: String, value: String) {
+            self.type = type
+            self.value = value
+        }
+    }
+
+    /// The RDNs, most specific first; each has one or more attributes (`OU=Sales+L=Paris`).
+    public private(set) var rdns: [[Attribute]]
+
+    public init(rdns: [[Attribute]]) {
+        self.rdns = rdns
+    }
+
+    /// Parses an RFC 4514 string; throws a message naming the position of the problem.
+    public init(_ text: String) throws(DNParseError) {
+        var parser = DNParser(text)
+        rdns = try parser.parse()
+    }
+
+    /// The empty DN (the root DSE).
+    public static let root = DistinguishedName(rdns: [])
+
+    public var isRoot: Bool { rdns.isEmpty }
+
+    /// The DN without its first RDN; the root's parent is the root.
+    public var parent: DistinguishedName {
+        DistinguishedName(rdns: Array(rdns.dropFirst()))
+    }
+
+    /// The first RDN's first value (`Sales` of `OU=Sales,DC=example`).
+    public var leafValue: String? { rdns.first?.first?.value }
+
+    /// True when this DN is `other` or lies below it.
+    public func isWithin(_ other: DistinguishedName) -> Bool {
+        guard rdns.count >= other.rdns.count else { return false }
+        return Array(normalizedRDNs.suffix(other.rdns.count)) == other.normalizedRDNs
+    }
+
+    /// The canonical form used for comparison and hashing.
+    public var normalized: String {
+        normalizedRDNs.joined(separator: ",")
+    }
+
+    private var normalizedRDNs: [String] {
+        rdns.map { rdn in
+            rdn.map { "\($0.type.lowercased())=\(Self.escape($0.value.trimmingSpaces().lowercased()))" }
+                .sorted().joined(separator: "+")
+        }
+    }
+
+    public static func == (lhs: DistinguishedName, rhs: DistinguishedName) -> Bool {
+        lhs.normalized == rhs.normalized
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(normalized)
+    }
+
+    /// The RFC 4514 string, values escaped where they must be.
+    public var description: String {
+        rdns.map { rdn in rdn.map { "\($0.type)=\(Self.escape($0.value))" }.joined(separator: "+") }.joined(separator: ",")
+    }
+
+    /// Escapes a value for a DN string (RFC 4514 section 2.4).
+    public static func escape(_ value: String) -> String {
+        var result = ""
+        let scalars = Array(value.unicodeScalars)
+        for (index, scalar) in scalars.enumerated() {
+            switch scalar {
+            case ",", "+", "\"", "\\", "<", ">", ";", "=":
+                result += "\\"
+                result.unicodeScalars.append(scalar)
+            case "\0":
+                result += "\\00"
+            case " " where index == 0 || index == scalars.count - 1:
+                result += "\\ "
+            case "#" where index == 0:
+                result += "\\#"
+            default:
+                result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+}
+
+/// Why a DN string could not be parsed.
+public struct DNParseError: Error, Sendable, CustomStringConvertible {
+    public var text: String
+    public var position: Int
+    public var reason: String
+
+    public var description: String { "invalid DN '\(text)' at character \(position + 1): \(reason)" }
+}
+
+/// The RFC 4514 grammar, over UTF-8 bytes.
+private struct DNParser {
+    let text: String
+    let bytes: [UInt8]
+    var index = 0
+
+    init(_ text: String) {
+        self.text = text
+        bytes = Array(text.utf8)
+    }
+
+    mutating func parse() throws(DNParseError) -> [[DistinguishedName.Attribute]] {
+        skipSpaces()
+        if index == bytes.count { return [] }
+        var rdns: [[DistinguishedName.Attribute]] = []
+        var rdn: [DistinguishedName.Attribute] = []
+        while true {
+            skipSpaces()
+            let type = try attributeType()
+            skipSpaces()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "=") else { throw failure("expected '=' after '\(type)'") }
+            index += 1
+            skipSpaces()
+            rdn.append(DistinguishedName.Attribute(type: type, value: try attributeValue()))
+            if index == bytes.count {
+                rdns.append(rdn)
+                return rdns
+            }
+            switch bytes[index] {
+            case UInt8(ascii: "+"):
+                index += 1
+            case UInt8(ascii: ","), UInt8(ascii: ";"):
+                index += 1
+                rdns.append(rdn)
+                rdn = []
+            default:
+                throw failure("expected ',' or '+' after a value")
+            }
+        }
+    }
+
+    private mutating func attributeType() throws(DNParseError) -> String {
+        let start = index
+        while index < bytes.count, isTypeByte(bytes[index]) { index += 1 }
+        guard index > start else { throw failure("expected an attribute type") }
+        return String(decoding: bytes[start..<index], as: UTF8.self)
+    }
+
+    private func isTypeByte(_ byte: UInt8) -> Bool {
+        (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || (0x30...0x39).contains(byte)
+            || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
+    }
+
+    private mutating func attributeValue() throws(DNParseError) -> String {
+        if index < bytes.count, bytes[index] == UInt8(ascii: "#") {
+            // A BER-encoded value: keep its hex form as the value.
+            let start = index
+            index += 1
+            while index < bytes.count, hexValue(bytes[index]) != nil { index += 1 }
+            return String(decoding: bytes[start..<index], as: UTF8.self)
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "\"") {
+            throw failure("quoted values are not RFC 4514; escape the special characters with '\\' instead")
+        }
+        var value: [UInt8] = []
+        var trailingUnescapedSpaces = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: ",") || byte == UInt8(ascii: "+") || byte == UInt8(ascii: ";") { break }
+            if byte == UInt8(ascii: "\\") {
+                index += 1
+                guard index < bytes.count else { throw failure("a '\\' at the end of the DN") }
+                if let high = hexValue(bytes[index]) {
+                    guard index + 1 < bytes.count, let low = hexValue(bytes[index + 1]) else {
+                        throw failure("'\\' must be followed by two hex digits or a special character")
+                    }
+                    value.append(high << 4 | low)
+                    index += 2
+                } else if DNParser.escapable.contains(bytes[index]) {
+                    value.append(bytes[index])
+                    index += 1
+                } else {
+                    throw failure("a backslash must be followed by two hex digits or one of the characters that need escaping (space, quote, # + , ; < = > and backslash)")
+                }
+                trailingUnescapedSpaces = 0
+                continue
+            }
+            if byte == UInt8(ascii: "=") || byte == UInt8(ascii: "<") || byte == UInt8(ascii: ">") || byte == UInt8(ascii: "\"") {
+                throw failure("'\(Character(UnicodeScalar(byte)))' must be escaped in a value")
+            }
+            trailingUnescapedSpaces = byte == UInt8(ascii: " ") ? trailingUnescapedSpaces + 1 : 0
+            value.append(byte)
+            index += 1
+        }
+        value.removeLast(trailingUnescapedSpaces)
+        guard let text = String(validating: value, as: UTF8.self) else { throw failure("the value is not valid UTF-8") }
+        return text
+    }
+
+    /// The characters RFC 4514 lets a backslash escape directly.
+    static let escapable: Set<UInt8> = Set(" \"#+,;<=>\\".utf8)
+
+    private func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case 0x30...0x39: byte - 0x30
+        case 0x41...0x46: byte - 0x41 + 10
+        case 0x61...0x66: byte - 0x61 + 10
+        default: nil
+        }
+    }
+
+    private mutating func skipSpaces() {
+        while index < bytes.count, bytes[index] == UInt8(ascii: " ") { index += 1 }
+    }
+
+    private func failure(_ reason: String) -> DNParseError {
+        DNParseError(text: text, position: index, reason: reason)
+    }
+}
+
+extension String {
+    func trimmingSpaces() -> String {
+        var scalars = Substring(self)
+        while scalars.first == " " { scalars.removeFirst() }
+        while scalars.last == " " { scalars.removeLast() }
+        return String(scalars)
+    }
+}

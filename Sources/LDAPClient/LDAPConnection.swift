@@ -1,0 +1,375 @@
+import CLDAP
+import Foundation
+
+/// How to reach and trust a directory server.
+public struct LDAPConnectionOptions: Sendable {
+    /// One or more `ldap://` / `ldaps://` URIs, tried in order (failover).
+    public var uris: [String]
+    /// Upgrade a plain `ldap://` connection with StartTLS before binding.
+    public var startTLS: Bool
+    public var tls: TLSOptions
+    /// Allows a simple bind over a connection that is not encrypted. Off by default: a password
+    /// must not cross the network in clear.
+    public var allowInsecureBind: Bool
+    public var networkTimeout: Double
+    public var operationTimeout: Double
+
+    public init(
+        uris: [String], startTLS: Bool = false, tls: TLSOptions = TLSOptions(), allowInsecureBind: Bool = false,
+        networkTimeout: Double = 10, operationTimeout: Double = 120
+    ) {
+        self.uris = uris
+        self.startTLS = startTLS
+        self.tls = tls
+        self.allowInsecureBind = allowInsecureBind
+        self.networkTimeout = networkTimeout
+        self.operationTimeout = operationTimeout
+    }
+
+    /// True when every URI encrypts from the start (`ldaps://`) or is a local socket (`ldapi://`).
+    var alwaysEncrypted: Bool {
+        uris.allSatisfy { $0.lowercased().hasPrefix("ldaps://") || $0.lowercased().hasPrefix("ldapi://") }
+    }
+}
+
+/// TLS trust settings. Certificates are verified unless `verifyCertificate` is explicitly false.
+public struct TLSOptions: Sendable {
+    public var caFile: String?
+    public var caDirectory: String?
+    public var certificateFile: String?
+    public var keyFile: String?
+    public var verifyCertificate: Bool
+
+    public init(caFile: String? = nil, caDirectory: String? = nil, certificateFile: String? = nil, keyFile: String? = nil, verifyCertificate: Bool = true) {
+        self.caFile = caFile
+        self.caDirectory = caDirectory
+        self.certificateFile = certificateFile
+        self.keyFile = keyFile
+        self.verifyCertificate = verifyCertificate
+    }
+}
+
+/// How to authenticate.
+public enum LDAPBind: Sendable {
+    case anonymous
+    /// A DN and its password (the password comes from a file, the environment or a credential).
+    case simple(dn: String, password: String)
+    /// The TLS client certificate identifies the client.
+    case saslExternal
+}
+
+/// How far below the base a search goes.
+public enum SearchScope: Sendable {
+    case base, oneLevel, subtree
+
+    var value: Int32 {
+        switch self {
+        case .base: LDAP_SCOPE_BASE
+        case .oneLevel: LDAP_SCOPE_ONELEVEL
+        case .subtree: LDAP_SCOPE_SUBTREE
+        }
+    }
+}
+
+/// One directory entry: its DN and its attributes' raw values (binary-safe: `objectGUID`).
+public struct LDAPEntry: Sendable {
+    public var dn: String
+    /// Attribute names as the server sent them, with their values, in order.
+    public var attributes: [(name: String, values: [[UInt8]])]
+
+    /// The values of an attribute (name compared case-insensitively), as bytes.
+    public func bytes(_ name: String) -> [[UInt8]] {
+        attributes.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.values ?? []
+    }
+
+    /// The values of an attribute as UTF-8 strings (invalid UTF-8 values are left out).
+    public func strings(_ name: String) -> [String] {
+        bytes(name).compactMap { String(validating: $0, as: UTF8.self) }
+    }
+
+    /// The first value of an attribute as a string.
+    public func string(_ name: String) -> String? { strings(name).first }
+}
+
+/// One connection to a directory server over libldap. Not thread-safe by design (`Sendable` is not
+/// claimed): libldap handles must not be used from two threads at once, so the compiler keeps a
+/// connection on the task that made it.
+public final class LDAPConnection {
+    private let handle: OpaquePointer
+    public let options: LDAPConnectionOptions
+    private var tlsStarted = false
+
+    /// Prepares a handle for the URIs with the timeouts and TLS settings; connects lazily, on the
+    /// first operation (or `connect()`), trying each URI in turn.
+    public init(_ options: LDAPConnectionOptions) throws(LDAPError) {
+        self.options = options
+        guard !options.uris.isEmpty else {
+            throw LDAPError(kind: .connectFailed, operation: "connect", message: "no server URI given")
+        }
+        var pointer: OpaquePointer?
+        let code = ldap_initialize(&pointer, options.uris.joined(separator: " "))
+        guard code == LDAP_SUCCESS, let pointer else {
+            throw LDAPError(code: code, operation: "connect", diagnostic: nil, detail: "bad URI list '\(options.uris.joined(separator: " "))'")
+        }
+        handle = pointer
+        do {
+            try configure()
+        } catch {
+            ldap_unbind_ext_s(pointer, nil, nil)
+            throw error
+        }
+    }
+
+    deinit {
+        ldap_unbind_ext_s(handle, nil, nil)
+    }
+
+    private func configure() throws(LDAPError) {
+        var version = LDAP_VERSION3
+        try set(LDAP_OPT_PROTOCOL_VERSION, &version, "protocol version")
+        try set(LDAP_OPT_REFERRALS, cldap_opt_off(), "referral chasing")
+        var network = timeval(options.networkTimeout)
+        try set(LDAP_OPT_NETWORK_TIMEOUT, &network, "network timeout")
+        var operation = timeval(options.operationTimeout)
+        try set(LDAP_OPT_TIMEOUT, &operation, "operation timeout")
+        let tls = options.tls
+        if let caFile = tls.caFile { try setString(LDAP_OPT_X_TLS_CACERTFILE, caFile, "TLS CA file") }
+        if let caDirectory = tls.caDirectory { try setString(LDAP_OPT_X_TLS_CACERTDIR, caDirectory, "TLS CA directory") }
+        if let certificate = tls.certificateFile { try setString(LDAP_OPT_X_TLS_CERTFILE, certificate, "TLS client certificate") }
+        if let key = tls.keyFile { try setString(LDAP_OPT_X_TLS_KEYFILE, key, "TLS client key") }
+        var require = tls.verifyCertificate ? LDAP_OPT_X_TLS_DEMAND : LDAP_OPT_X_TLS_NEVER
+        try set(LDAP_OPT_X_TLS_REQUIRE_CERT, &require, "TLS certificate checking")
+        var newContext: Int32 = 0
+        try set(LDAP_OPT_X_TLS_NEWCTX, &newContext, "TLS context")
+    }
+
+    private func set(_ option: Int32, _ value: UnsafeRawPointer?, _ what: String) throws(LDAPError) {
+        let code = ldap_set_option(handle, option, value)
+        guard code == LDAP_OPT_SUCCESS else {
+            throw LDAPError(kind: .other, resultCode: code, operation: "configure", message: "cannot set the \(what)")
+        }
+    }
+
+    private func setString(_ option: Int32, _ value: String, _ what: String) throws(LDAPError) {
+        let code = value.withCString { ldap_set_option(handle, option, $0) }
+        guard code == LDAP_OPT_SUCCESS else {
+            throw LDAPError(kind: .tlsFailed, resultCode: code, operation: "configure", message: "cannot use the \(what) '\(value)'")
+        }
+    }
+
+    /// Opens the connection now (otherwise the first operation does), then StartTLS if configured.
+    public func connect() throws(LDAPError) {
+        let code = ldap_connect(handle)
+        guard code == LDAP_SUCCESS else { throw LDAPError(code: code, operation: "connect to \(options.uris.joined(separator: ", "))", handle: handle) }
+        if options.startTLS && !tlsStarted {
+            let code = ldap_start_tls_s(handle, nil, nil)
+            guard code == LDAP_SUCCESS else {
+                var error = LDAPError(code: code, operation: "StartTLS", handle: handle)
+                if error.kind == .connectFailed || error.kind == .serverDown || code == LDAP_PROTOCOL_ERROR { error.kind = .tlsFailed }
+                throw error
+            }
+            tlsStarted = true
+        }
+    }
+
+    /// Whether the session is encrypted (ldaps, StartTLS done, or a local socket).
+    public var isEncrypted: Bool { tlsStarted || options.alwaysEncrypted }
+
+    /// Authenticates. A simple bind with a password over an unencrypted connection is refused
+    /// unless `allowInsecureBind` is set.
+    public func bind(_ bind: LDAPBind) throws(LDAPError) {
+        try connect()
+        var serverCredentials: UnsafeMutablePointer<berval>?
+        defer { if let serverCredentials { ber_bvfree(serverCredentials) } }
+        let code: Int32
+        switch bind {
+        case .anonymous:
+            var empty = berval(bv_len: 0, bv_val: nil)
+            code = ldap_sasl_bind_s(handle, nil, cldap_sasl_simple(), &empty, nil, nil, &serverCredentials)
+        case .simple(let dn, let password):
+            guard isEncrypted || options.allowInsecureBind else {
+                throw LDAPError(
+                    kind: .insecureBindRefused, operation: "bind as \(dn)",
+                    message: "refusing to send a password over an unencrypted connection; use ldaps://, set startTLS: true, or (for a lab only) allow insecure binds explicitly")
+            }
+            code = password.withCString { pointer in
+                var credential = berval(bv_len: ber_len_t(strlen(pointer)), bv_val: UnsafeMutablePointer(mutating: pointer))
+                return ldap_sasl_bind_s(handle, dn, cldap_sasl_simple(), &credential, nil, nil, &serverCredentials)
+            }
+        case .saslExternal:
+            var empty = berval(bv_len: 0, bv_val: nil)
+            code = ldap_sasl_bind_s(handle, nil, "EXTERNAL", &empty, nil, nil, &serverCredentials)
+        }
+        guard code == LDAP_SUCCESS else {
+            let who: String
+            switch bind {
+            case .anonymous: who = "anonymously"
+            case .simple(let dn, _): who = "as \(dn)"
+            case .saslExternal: who = "with SASL EXTERNAL"
+            }
+            throw LDAPError(code: code, operation: "bind \(who)", handle: handle)
+        }
+    }
+
+    /// Searches with the paged results control (RFC 2696) and hands each entry to `body` as it
+    /// arrives, page by page. The search is complete or it throws: a size or time limit, a
+    /// referral, a dropped connection or a rejected cookie is an error, never a short result.
+    /// Returns the number of entries.
+    @discardableResult
+    public func search(
+        base: String, scope: SearchScope = .subtree, filter: String = "(objectClass=*)", attributes: [String]? = nil,
+        pageSize: Int = 500, body: (LDAPEntry) throws -> Void
+    ) throws -> Int {
+        try connect()
+        let attributeList = CStringArray(attributes)
+        var cookie = berval(bv_len: 0, bv_val: nil)
+        defer { if cookie.bv_val != nil { ber_memfree(cookie.bv_val) } }
+        var total = 0
+        var page = 0
+        repeat {
+            page += 1
+            var control: UnsafeMutablePointer<LDAPControl>?
+            var code = ldap_create_page_control(handle, ber_int_t(pageSize), &cookie, 1, &control)
+            guard code == LDAP_SUCCESS, let control else { throw LDAPError(code: code, operation: "search \(base)", handle: handle, detail: "cannot build the paged results control") }
+            defer { ldap_control_free(control) }
+            var controls: [UnsafeMutablePointer<LDAPControl>?] = [control, nil]
+            var timeout = timeval(options.operationTimeout)
+            var result: OpaquePointer?
+            code = controls.withUnsafeMutableBufferPointer { controlBuffer in
+                ldap_search_ext_s(handle, base, scope.value, filter, attributeList.pointer, 0, controlBuffer.baseAddress, nil, &timeout, 0, &result)
+            }
+            defer { if let result { ldap_msgfree(result) } }
+            guard code == LDAP_SUCCESS, let result else {
+                throw LDAPError(code: code, operation: "search \(base) (page \(page), \(total) entries so far)", handle: handle, detail: code == LDAP_SIZELIMIT_EXCEEDED ? "the server stopped at its size limit for this bind; the pull is incomplete" : nil)
+            }
+            if ldap_count_references(handle, result) > 0 {
+                throw LDAPError(kind: .referral, resultCode: LDAP_REFERRAL, operation: "search \(base)", message: "the server referred part of the tree to another server (\(references(in: result).joined(separator: ", "))), which is not followed; the pull is incomplete. Narrow the base DN or point at a server that holds the whole tree")
+            }
+            var entry = ldap_first_entry(handle, result)
+            while let current = entry {
+                try body(read(current))
+                total += 1
+                entry = ldap_next_entry(handle, current)
+            }
+            try nextCookie(from: result, into: &cookie, base: base)
+        } while cookie.bv_len > 0
+        return total
+    }
+
+    /// Every entry of a search, paged, in one array.
+    public func searchAll(base: String, scope: SearchScope = .subtree, filter: String = "(objectClass=*)", attributes: [String]? = nil, pageSize: Int = 500) throws -> [LDAPEntry] {
+        var entries: [LDAPEntry] = []
+        try search(base: base, scope: scope, filter: filter, attributes: attributes, pageSize: pageSize) { entries.append($0) }
+        return entries
+    }
+
+    /// The root DSE: vendor, naming contexts, supported controls.
+    public func rootDSE() throws -> LDAPEntry {
+        try connect()
+        let attributes = CStringArray(["*", "+"])
+        var timeout = timeval(options.operationTimeout)
+        var result: OpaquePointer?
+        let code = ldap_search_ext_s(handle, "", LDAP_SCOPE_BASE, "(objectClass=*)", attributes.pointer, 0, nil, nil, &timeout, 0, &result)
+        defer { if let result { ldap_msgfree(result) } }
+        guard code == LDAP_SUCCESS, let result, let entry = ldap_first_entry(handle, result) else {
+            throw LDAPError(code: code == LDAP_SUCCESS ? LDAP_NO_SUCH_OBJECT : code, operation: "read the root DSE", handle: handle)
+        }
+        return read(entry)
+    }
+
+    private func nextCookie(from result: OpaquePointer, into cookie: inout berval, base: String) throws(LDAPError) {
+        var code: Int32 = 0
+        var serverControls: UnsafeMutablePointer<UnsafeMutablePointer<LDAPControl>?>?
+        let parsed = ldap_parse_result(handle, result, &code, nil, nil, nil, &serverControls, 0)
+        defer { if let serverControls { ldap_controls_free(serverControls) } }
+        guard parsed == LDAP_SUCCESS else { throw LDAPError(code: parsed, operation: "search \(base)", handle: handle) }
+        guard code == LDAP_SUCCESS else { throw LDAPError(code: code, operation: "search \(base)", handle: handle) }
+        if cookie.bv_val != nil {
+            ber_memfree(cookie.bv_val)
+            cookie = berval(bv_len: 0, bv_val: nil)
+        }
+        guard let response = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, serverControls, nil) else {
+            throw LDAPError(kind: .pagingRejected, resultCode: 0, operation: "search \(base)", message: "the server did not answer the paged results control; the pull cannot be known to be complete")
+        }
+        var estimate: ber_int_t = 0
+        let code2 = ldap_parse_pageresponse_control(handle, response, &estimate, &cookie)
+        guard code2 == LDAP_SUCCESS else { throw LDAPError(code: code2, operation: "search \(base)", handle: handle, detail: "bad paged results response") }
+    }
+
+    private func references(in result: OpaquePointer) -> [String] {
+        var urls: [String] = []
+        var reference = ldap_first_reference(handle, result)
+        while let current = reference {
+            var referrals: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+            if ldap_parse_reference(handle, current, &referrals, nil, 0) == LDAP_SUCCESS, let referrals {
+                var index = 0
+                while let url = referrals[index] {
+                    urls.append(String(cString: url))
+                    index += 1
+                }
+                ber_memvfree(UnsafeMutablePointer<UnsafeMutableRawPointer?>(OpaquePointer(referrals)))
+            }
+            reference = ldap_next_reference(handle, current)
+        }
+        return urls
+    }
+
+    private func read(_ message: OpaquePointer) -> LDAPEntry {
+        var dn = ""
+        if let pointer = ldap_get_dn(handle, message) {
+            dn = String(cString: pointer)
+            ldap_memfree(pointer)
+        }
+        var attributes: [(name: String, values: [[UInt8]])] = []
+        var ber: OpaquePointer?
+        var name = ldap_first_attribute(handle, message, &ber)
+        while let current = name {
+            var values: [[UInt8]] = []
+            if let list = ldap_get_values_len(handle, message, current) {
+                var index = 0
+                while let value = list[index] {
+                    let length = Int(value.pointee.bv_len)
+                    values.append(length == 0 ? [] : Array(UnsafeRawBufferPointer(start: value.pointee.bv_val, count: length)))
+                    index += 1
+                }
+                ldap_value_free_len(list)
+            }
+            attributes.append((String(cString: current), values))
+            ldap_memfree(current)
+            name = ldap_next_attribute(handle, message, ber)
+        }
+        if let ber { ber_free(ber, 0) }
+        return LDAPEntry(dn: dn, attributes: attributes)
+    }
+}
+
+/// A NULL-terminated `char **` that lives as long as this value (nil for "all attributes").
+private final class CStringArray {
+    let pointer: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+    private let count: Int
+
+    init(_ strings: [String]?) {
+        guard let strings else {
+            pointer = nil
+            count = 0
+            return
+        }
+        count = strings.count + 1
+        let buffer = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: count)
+        for (index, string) in strings.enumerated() { buffer[index] = strdup(string) }
+        buffer[strings.count] = nil
+        pointer = buffer
+    }
+
+    deinit {
+        guard let pointer else { return }
+        for index in 0..<count { free(pointer[index]) }
+        pointer.deallocate()
+    }
+}
+
+extension timeval {
+    init(_ seconds: Double) {
+        self.init(tv_sec: Int(seconds), tv_usec: Int((seconds - Double(Int(seconds))) * 1_000_000))
+    }
+}

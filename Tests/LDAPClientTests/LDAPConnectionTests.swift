@@ -1,0 +1,95 @@
+import Foundation
+import LDAPClient
+import Testing
+
+@Suite("LDAP against a real slapd", .serialized)
+final class LDAPConnectionTests {
+    let slapd: Slapd
+
+    init() throws {
+        slapd = try Slapd(ldif: sampleDirectory(people: 300))
+    }
+
+    func connection(_ uris: [String]? = nil, allowInsecureBind: Bool = true) throws -> LDAPConnection {
+        try LDAPConnection(LDAPConnectionOptions(uris: uris ?? [slapd.uri], allowInsecureBind: allowInsecureBind, networkTimeout: 3, operationTimeout: 30))
+    }
+
+    @Test func rootDSEAdvertisesPagedResultsAndTheNamingContext() throws {
+        let root = try connection().rootDSE()
+        #expect(root.strings("namingContexts") == [slapd.suffix])
+        #expect(root.strings("supportedControl").contains("1.2.840.113556.1.4.319"))
+    }
+
+    @Test func pagedSearchReturnsEveryEntryAcrossManyPages() throws {
+        let ldap = try connection()
+        try ldap.bind(.simple(dn: slapd.adminDN, password: slapd.adminPassword))
+        let people = try ldap.searchAll(base: "ou=People,\(slapd.suffix)", filter: "(objectClass=inetOrgPerson)", attributes: ["uid", "mail"], pageSize: 7)
+        #expect(people.count == 300)
+        #expect(Set(people.compactMap { $0.string("uid") }).count == 300)
+        #expect(people.first?.strings("mail").count == 1)
+        #expect(people.first?.bytes("cn").isEmpty == true)
+    }
+
+    @Test func sizeLimitForANonAdminBindIsAnErrorNotAShortResult() throws {
+        let ldap = try connection()
+        try ldap.bind(.simple(dn: slapd.readerDN, password: slapd.readerPassword))
+        var seen = 0
+        do {
+            try ldap.search(base: slapd.suffix, filter: "(objectClass=inetOrgPerson)", attributes: ["uid"], pageSize: 30) { _ in seen += 1 }
+            Issue.record("a search over the size limit returned normally after \(seen) entries")
+        } catch let error as LDAPError {
+            #expect(error.kind == .sizeLimitExceeded)
+            #expect(error.description.contains("incomplete"))
+        }
+    }
+
+    @Test func simpleBindOverPlainLDAPIsRefusedUnlessAllowed() throws {
+        let ldap = try connection(allowInsecureBind: false)
+        #expect {
+            try ldap.bind(.simple(dn: slapd.adminDN, password: slapd.adminPassword))
+        } throws: { ($0 as? LDAPError)?.kind == .insecureBindRefused }
+        try ldap.bind(.anonymous)
+    }
+
+    @Test func wrongPasswordIsInvalidCredentials() throws {
+        #expect {
+            try self.connection().bind(.simple(dn: self.slapd.adminDN, password: "wrong"))
+        } throws: { ($0 as? LDAPError)?.kind == .invalidCredentials }
+    }
+
+    @Test func missingBaseIsNoSuchObject() throws {
+        let ldap = try connection()
+        try ldap.bind(.simple(dn: slapd.adminDN, password: slapd.adminPassword))
+        #expect {
+            try ldap.searchAll(base: "ou=Nowhere,\(self.slapd.suffix)")
+        } throws: { ($0 as? LDAPError)?.kind == .noSuchObject }
+    }
+
+    @Test func closedPortFailsToConnectAndTheNextURIIsTried() throws {
+        let closed = "ldap://127.0.0.1:\(try Slapd.freePort())"
+        #expect {
+            try self.connection([closed]).bind(.anonymous)
+        } throws: { [.serverDown, .connectFailed].contains(($0 as? LDAPError)?.kind) }
+        let failover = try connection([closed, slapd.uri])
+        try failover.bind(.simple(dn: slapd.adminDN, password: slapd.adminPassword))
+        #expect(try failover.searchAll(base: slapd.suffix, scope: .base).count == 1)
+    }
+
+    @Test func escapedCommasAndUTF8InDNsRoundTrip() throws {
+        let ldap = try connection()
+        try ldap.bind(.simple(dn: slapd.adminDN, password: slapd.adminPassword))
+        let units = try ldap.searchAll(base: "ou=People,\(slapd.suffix)", scope: .oneLevel, filter: "(objectClass=organizationalUnit)")
+        let names = Set(try units.map { try DistinguishedName($0.dn).leafValue ?? "" })
+        #expect(names == ["Sales, EMEA", "Forschung Zürich"])
+        let sales = try DistinguishedName("OU=sales\\, emea , ou=PEOPLE,DC=example,DC=com")
+        #expect(try units.contains { try DistinguishedName($0.dn) == sales })
+    }
+
+    @Test func filterValuesAreEscaped() throws {
+        let ldap = try connection()
+        try ldap.bind(.simple(dn: slapd.adminDN, password: slapd.adminPassword))
+        #expect(try ldap.searchAll(base: slapd.suffix, filter: LDAPFilter.equals("uid", "*")).isEmpty)
+        #expect(try ldap.searchAll(base: slapd.suffix, filter: LDAPFilter.equals("uid", "user1)(uid=*")).isEmpty)
+        #expect(try ldap.searchAll(base: slapd.suffix, filter: LDAPFilter.equals("uid", "user1")).count == 1)
+    }
+}

@@ -1,0 +1,233 @@
+import Foundation
+
+/// A throwaway OpenLDAP server for tests: its own folder, config and database, on a free loopback
+/// port, started in the foreground so the test owns its pid, and stopped (SIGTERM, then SIGKILL)
+/// when the value goes away — also when the test fails.
+final class Slapd {
+    let folder: URL
+    let port: Int
+    let suffix = "dc=example,dc=com"
+    let adminDN = "cn=admin,dc=example,dc=com"
+    let adminPassword = "admin-secret"
+    let readerDN = "cn=reader,dc=example,dc=com"
+    let readerPassword = "reader-secret"
+    /// Non-admin binds see at most this many entries in one search, paged or not.
+    let readerSizeLimit = 100
+    private let pid: pid_t
+
+    var uri: String { "ldap://127.0.0.1:\(port)" }
+
+    /// Starts slapd with the sample directory `ldif` loaded (after the base entries).
+    init(ldif: String) throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("slapd-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("db"), withIntermediateDirectories: true)
+        port = try Self.freePort()
+        let config = folder.appendingPathComponent("slapd.conf").path
+        try """
+            include /etc/ldap/schema/core.schema
+            include /etc/ldap/schema/cosine.schema
+            include /etc/ldap/schema/nis.schema
+            include /etc/ldap/schema/inetorgperson.schema
+            modulepath /usr/lib/ldap
+            moduleload back_mdb
+            pidfile \(folder.path)/slapd.pid
+            argsfile \(folder.path)/slapd.args
+            access to attrs=userPassword by self write by anonymous auth by * none
+            access to * by * read
+            database mdb
+            maxsize 268435456
+            suffix "\(suffix)"
+            rootdn "\(adminDN)"
+            rootpw \(adminPassword)
+            directory \(folder.path)/db
+            index objectClass eq
+            limits users size.soft=\(readerSizeLimit) size.hard=\(readerSizeLimit) size.prtotal=\(readerSizeLimit)
+            limits anonymous size.soft=\(readerSizeLimit) size.hard=\(readerSizeLimit) size.prtotal=\(readerSizeLimit)
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let data = folder.appendingPathComponent("data.ldif").path
+        try (Self.baseLDIF(suffix: suffix, reader: readerDN, password: readerPassword) + ldif).write(toFile: data, atomically: true, encoding: .utf8)
+        try Self.runToEnd("/usr/sbin/slapadd", ["-q", "-f", config, "-l", data])
+
+        pid = try Self.spawn(
+            "/usr/sbin/slapd", ["-f", config, "-h", "ldap://127.0.0.1:\(port)/", "-d", "0"],
+            log: folder.appendingPathComponent("slapd.log").path)
+        try (String(pid) + "\n").write(to: folder.appendingPathComponent("test-slapd.pid"), atomically: true, encoding: .utf8)
+        do {
+            try waitUntilListening()
+        } catch {
+            stop()
+            throw error
+        }
+    }
+
+    deinit {
+        stop()
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    /// SIGTERM, then SIGKILL after 5 s; reaps the child either way.
+    private func stop() {
+        kill(pid, SIGTERM)
+        var status: Int32 = 0
+        let deadline = Date().addingTimeInterval(5)
+        while waitpid(pid, &status, WNOHANG) == 0 {
+            if Date() > deadline {
+                kill(pid, SIGKILL)
+                _ = waitpid(pid, &status, 0)
+                return
+            }
+            usleep(5_000)
+        }
+    }
+
+    /// Starts a program with an empty signal mask and default signal handlers. (Test threads block
+    /// every signal, and a child started with `Process` inherits that mask: slapd would then never
+    /// see SIGTERM.) Output goes to `log`.
+    static func spawn(_ path: String, _ arguments: [String], log: String) throws -> pid_t {
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGTERM, SIGINT, SIGHUP, SIGPIPE] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        let code = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
+        guard code == 0 else { throw SlapdError("cannot start \(path): \(String(cString: strerror(code)))") }
+        return pid
+    }
+
+    private func waitUntilListening() throws {
+        let deadline = Date().addingTimeInterval(15)
+        while Date() < deadline {
+            var status: Int32 = 0
+            if waitpid(pid, &status, WNOHANG) == pid {
+                let log = (try? String(contentsOf: folder.appendingPathComponent("slapd.log"), encoding: .utf8)) ?? ""
+                throw SlapdError("slapd exited at start: \(log.suffix(2000))")
+            }
+            if Self.canConnect(port: port) { return }
+            usleep(50_000)
+        }
+        throw SlapdError("slapd did not listen on port \(port) within 15 s")
+    }
+
+    static func baseLDIF(suffix: String, reader: String, password: String) -> String {
+        """
+        dn: \(suffix)
+        objectClass: dcObject
+        objectClass: organization
+        dc: example
+        o: Example
+
+        dn: \(reader)
+        objectClass: person
+        cn: reader
+        sn: reader
+        userPassword: \(password)
+
+
+        """
+    }
+
+    /// A port nobody listens on right now (the kernel's choice for port 0).
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw SlapdError("socket() failed") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+            }
+        }
+        guard bound else { throw SlapdError("cannot find a free port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    static func canConnect(port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+
+    static func runToEnd(_ executable: String, _ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let output = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw SlapdError("\(executable) \(arguments.joined(separator: " ")) failed: \(String(decoding: output, as: UTF8.self))")
+        }
+    }
+
+    static func touch(_ url: URL) -> URL {
+        FileManager.default.createFile(atPath: url.path, contents: nil)
+        return url
+    }
+}
+
+struct SlapdError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// The sample directory: nested OUs (one with an escaped comma, one with UTF-8) and `count` people.
+func sampleDirectory(people count: Int) -> String {
+    var ldif = """
+        dn: ou=People,dc=example,dc=com
+        objectClass: organizationalUnit
+        ou: People
+
+        dn: ou=Sales\\2C EMEA,ou=People,dc=example,dc=com
+        objectClass: organizationalUnit
+        ou: Sales, EMEA
+
+        dn: ou=Forschung Zürich,ou=People,dc=example,dc=com
+        objectClass: organizationalUnit
+        ou: Forschung Zürich
+
+
+        """
+    let units = ["ou=People", "ou=Sales\\2C EMEA,ou=People", "ou=Forschung Zürich,ou=People"]
+    for index in 0..<count {
+        ldif += """
+            dn: uid=user\(index),\(units[index % 3]),dc=example,dc=com
+            objectClass: inetOrgPerson
+            uid: user\(index)
+            cn: User \(index)
+            sn: \(index)
+            mail: user\(index)@example.com
+
+
+            """
+    }
+    return ldif
+}
