@@ -3,7 +3,7 @@
 # Needs root (or sudo). Safe to run again: it installs only what is not there.
 set -euo pipefail
 
-packages=(libsqlite3-dev libldap2-dev slapd ldap-utils)
+packages=(libsqlite3-dev libldap2-dev slapd ldap-utils openssl)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

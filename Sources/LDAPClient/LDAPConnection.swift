@@ -160,16 +160,61 @@ public final class LDAPConnection {
     /// Opens the connection now (otherwise the first operation does), then StartTLS if configured.
     public func connect() throws(LDAPError) {
         let code = ldap_connect(handle)
-        guard code == LDAP_SUCCESS else { throw LDAPError(code: code, operation: "connect to \(options.uris.joined(separator: ", "))", handle: handle) }
+        guard code == LDAP_SUCCESS else {
+            var error = LDAPError(code: code, operation: "connect to \(options.uris.joined(separator: ", "))", handle: handle)
+            // libldap reports a failed TLS handshake as "can't contact"; if the port answers, say what it was.
+            if error.kind == .serverDown || error.kind == .connectFailed,
+                let tlsURI = options.uris.first(where: { $0.lowercased().hasPrefix("ldaps://") }), Self.portAnswers(tlsURI)
+            {
+                error.kind = .tlsFailed
+                error.message = tlsFailure(at: tlsURI)
+            }
+            throw error
+        }
         if options.startTLS && !tlsStarted {
             let code = ldap_start_tls_s(handle, nil, nil)
             guard code == LDAP_SUCCESS else {
                 var error = LDAPError(code: code, operation: "StartTLS", handle: handle)
-                if error.kind == .connectFailed || error.kind == .serverDown || code == LDAP_PROTOCOL_ERROR { error.kind = .tlsFailed }
+                if error.kind == .connectFailed || error.kind == .serverDown || code == LDAP_PROTOCOL_ERROR {
+                    error.kind = .tlsFailed
+                    error.message = tlsFailure(at: options.uris.joined(separator: ", "))
+                }
                 throw error
             }
             tlsStarted = true
         }
+    }
+
+    private func tlsFailure(at uri: String) -> String {
+        let trust = options.tls.caFile.map { "the CA file \($0)" } ?? options.tls.caDirectory.map { "the CA directory \($0)" } ?? "the system's trusted CAs"
+        return "the TLS handshake with \(uri) failed: the server's certificate could not be verified with \(trust) (wrong or missing CA, a name that does not match the URI, or an expired certificate); set tls.caFile to the CA that signed it"
+    }
+
+    /// Whether a TCP connection to the URI's host and port succeeds within 3 s.
+    static func portAnswers(_ uri: String) -> Bool {
+        var description: UnsafeMutablePointer<LDAPURLDesc>?
+        guard ldap_url_parse(uri, &description) == LDAP_URL_SUCCESS, let description else { return false }
+        defer { ldap_free_urldesc(description) }
+        let host = description.pointee.lud_host.map { String(cString: $0) } ?? "localhost"
+        let port = description.pointee.lud_port != 0 ? description.pointee.lud_port : (uri.lowercased().hasPrefix("ldaps") ? 636 : 389)
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var list: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, String(port), &hints, &list) == 0, let list else { return false }
+        defer { freeaddrinfo(list) }
+        var entry: UnsafeMutablePointer<addrinfo>? = list
+        while let current = entry {
+            let fd = socket(current.pointee.ai_family, current.pointee.ai_socktype, current.pointee.ai_protocol)
+            if fd >= 0 {
+                var timeout = timeval(tv_sec: 3, tv_usec: 0)
+                setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+                let connected = Glibc.connect(fd, current.pointee.ai_addr, current.pointee.ai_addrlen) == 0
+                close(fd)
+                if connected { return true }
+            }
+            entry = current.pointee.ai_next
+        }
+        return false
     }
 
     /// Whether the session is encrypted (ldaps, StartTLS done, or a local socket).

@@ -35,7 +35,7 @@ public struct LDAPError: Error, Sendable, CustomStringConvertible {
             var text: UnsafeMutablePointer<CChar>?
             if ldap_get_option(handle, LDAP_OPT_DIAGNOSTIC_MESSAGE, &text) == LDAP_OPT_SUCCESS, let text {
                 let value = String(cString: text)
-                if !value.isEmpty { diagnostic = value }
+                if !value.isEmpty && value != "(unknown error code)" { diagnostic = value }
                 ldap_memfree(text)
             }
         }

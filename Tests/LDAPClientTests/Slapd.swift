@@ -6,6 +6,10 @@ import Foundation
 final class Slapd {
     let folder: URL
     let port: Int
+    /// The `ldaps://` port when started with TLS.
+    let tlsPort: Int?
+    /// The CA that signed the server's certificate, when started with TLS.
+    let caFile: String?
     let suffix = "dc=example,dc=com"
     let adminDN = "cn=admin,dc=example,dc=com"
     let adminPassword = "admin-secret"
@@ -17,13 +21,24 @@ final class Slapd {
 
     var uri: String { "ldap://127.0.0.1:\(port)" }
 
-    /// Starts slapd with the sample directory `ldif` loaded (after the base entries).
-    init(ldif: String) throws {
+    var tlsURI: String { "ldaps://127.0.0.1:\(tlsPort ?? 0)" }
+
+    /// Starts slapd with the sample directory `ldif` loaded (after the base entries); with `tls`,
+    /// it also listens on `ldaps://` and offers StartTLS, with a certificate from a CA made here.
+    init(ldif: String, tls: Bool = false) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("slapd-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("db"), withIntermediateDirectories: true)
         port = try Self.freePort()
+        tlsPort = tls ? try Self.freePort() : nil
+        caFile = tls ? try Self.makeCertificates(in: folder) : nil
+        let tlsConfig = tls ? """
+            TLSCACertificateFile \(folder.path)/ca.pem
+            TLSCertificateFile \(folder.path)/server.pem
+            TLSCertificateKeyFile \(folder.path)/server.key
+
+            """ : ""
         let config = folder.appendingPathComponent("slapd.conf").path
-        try """
+        try (tlsConfig + """
             include /etc/ldap/schema/core.schema
             include /etc/ldap/schema/cosine.schema
             include /etc/ldap/schema/nis.schema
@@ -43,13 +58,13 @@ final class Slapd {
             index objectClass eq
             limits users size.soft=\(readerSizeLimit) size.hard=\(readerSizeLimit) size.prtotal=\(readerSizeLimit)
             limits anonymous size.soft=\(readerSizeLimit) size.hard=\(readerSizeLimit) size.prtotal=\(readerSizeLimit)
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+            """).write(toFile: config, atomically: true, encoding: .utf8)
         let data = folder.appendingPathComponent("data.ldif").path
         try (Self.baseLDIF(suffix: suffix, reader: readerDN, password: readerPassword) + ldif).write(toFile: data, atomically: true, encoding: .utf8)
         try Self.runToEnd("/usr/sbin/slapadd", ["-q", "-f", config, "-l", data])
 
         pid = try Self.spawn(
-            "/usr/sbin/slapd", ["-f", config, "-h", "ldap://127.0.0.1:\(port)/", "-d", "0"],
+            "/usr/sbin/slapd", ["-f", config, "-h", "ldap://127.0.0.1:\(port)/" + (tlsPort.map { " ldaps://127.0.0.1:\($0)/" } ?? ""), "-d", "0"],
             log: folder.appendingPathComponent("slapd.log").path)
         try (String(pid) + "\n").write(to: folder.appendingPathComponent("test-slapd.pid"), atomically: true, encoding: .utf8)
         do {
@@ -139,6 +154,30 @@ final class Slapd {
 
 
         """
+    }
+
+    /// A CA and a server certificate for 127.0.0.1 / localhost signed by it; returns the CA file.
+    static func makeCertificates(in folder: URL) throws -> String {
+        let path = folder.path
+        try """
+            [req]
+            distinguished_name = dn
+            [dn]
+            [server]
+            subjectAltName = IP:127.0.0.1, DNS:localhost
+            basicConstraints = CA:FALSE
+            keyUsage = digitalSignature, keyEncipherment
+            extendedKeyUsage = serverAuth
+            """.write(toFile: "\(path)/openssl.cnf", atomically: true, encoding: .utf8)
+        let openssl = "/usr/bin/openssl"
+        try runToEnd(openssl, ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=account-sync test CA",
+                               "-keyout", "\(path)/ca.key", "-out", "\(path)/ca.pem", "-config", "\(path)/openssl.cnf",
+                               "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"])
+        try runToEnd(openssl, ["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", "\(path)/server.key",
+                               "-out", "\(path)/server.csr", "-config", "\(path)/openssl.cnf"])
+        try runToEnd(openssl, ["x509", "-req", "-in", "\(path)/server.csr", "-CA", "\(path)/ca.pem", "-CAkey", "\(path)/ca.key",
+                               "-CAcreateserial", "-days", "2", "-out", "\(path)/server.pem", "-extfile", "\(path)/openssl.cnf", "-extensions", "server"])
+        return "\(path)/ca.pem"
     }
 
     /// A port nobody listens on right now (the kernel's choice for port 0).

@@ -1,0 +1,49 @@
+import Foundation
+import LDAPClient
+import Testing
+
+@Suite("TLS against a real slapd with a CA made by the test", .serialized)
+final class TLSTests {
+    let slapd: Slapd
+
+    init() throws {
+        slapd = try Slapd(ldif: sampleDirectory(people: 3), tls: true)
+    }
+
+    func bindAsAdmin(_ options: LDAPConnectionOptions) throws -> LDAPConnection {
+        let ldap = try LDAPConnection(options)
+        try ldap.bind(.simple(dn: slapd.adminDN, password: slapd.adminPassword))
+        return ldap
+    }
+
+    @Test func ldapsVerifiesWithTheRightCA() throws {
+        let ldap = try bindAsAdmin(LDAPConnectionOptions(uris: [slapd.tlsURI], tls: TLSOptions(caFile: slapd.caFile), networkTimeout: 5))
+        #expect(ldap.isEncrypted)
+        #expect(try ldap.searchAll(base: "ou=People,\(slapd.suffix)", filter: "(uid=*)").count == 3)
+    }
+
+    @Test func ldapsFailsVerificationWithoutTheCA() throws {
+        #expect {
+            try self.bindAsAdmin(LDAPConnectionOptions(uris: [self.slapd.tlsURI], networkTimeout: 5))
+        } throws: { error in
+            guard let error = error as? LDAPError else { return false }
+            return error.kind == .tlsFailed && error.message.contains("could not be verified with the system's trusted CAs")
+        }
+    }
+
+    @Test func startTLSUpgradesPlainLDAPSoASimpleBindIsAllowed() throws {
+        let ldap = try bindAsAdmin(LDAPConnectionOptions(uris: [slapd.uri], startTLS: true, tls: TLSOptions(caFile: slapd.caFile), networkTimeout: 5))
+        #expect(ldap.isEncrypted)
+    }
+
+    @Test func startTLSFailsVerificationWithoutTheCA() throws {
+        #expect {
+            try self.bindAsAdmin(LDAPConnectionOptions(uris: [self.slapd.uri], startTLS: true, networkTimeout: 5))
+        } throws: { ($0 as? LDAPError)?.kind == .tlsFailed && ($0 as? LDAPError)?.message.contains("TLS handshake") == true }
+    }
+
+    @Test func verificationCanBeTurnedOffOnlyExplicitly() throws {
+        let ldap = try bindAsAdmin(LDAPConnectionOptions(uris: [slapd.tlsURI], tls: TLSOptions(verifyCertificate: false), networkTimeout: 5))
+        #expect(ldap.isEncrypted)
+    }
+}
