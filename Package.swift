@@ -19,6 +19,8 @@ let package = Package(
         .systemLibrary(name: "CLDAP", pkgConfig: "ldap", providers: [.apt(["libldap2-dev"])]),
         // A safe Swift API over libldap: connect, TLS, bind, complete paged search, DNs, filter escaping.
         .target(name: "LDAPClient", dependencies: ["CLDAP"]),
+        // Directory → datasets: profiles, OU tree, group objects, nested membership, AD specifics.
+        .target(name: "DirectoryConnector", dependencies: ["LDAPClient", "SyncCore"]),
         // Pure logic: datasets, validation, planning, safeguard, license, run report. No I/O.
         .target(name: "SyncCore"),
         // CSV / JSON Lines dataset files → SyncCore datasets, with file:line errors.
@@ -48,7 +50,10 @@ let package = Package(
             "AccountSyncApp", "SyncCore", "SyncStore",
         ]),
         .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore"]),
-        .testTarget(name: "LDAPClientTests", dependencies: ["LDAPClient"]),
+        // Test support: a throwaway slapd on a free loopback port (used by tests only).
+        .target(name: "SlapdFixture", path: "Tests/SlapdFixture"),
+        .testTarget(name: "LDAPClientTests", dependencies: ["LDAPClient", "SlapdFixture"]),
+        .testTarget(name: "DirectoryConnectorTests", dependencies: ["DirectoryConnector", "LDAPClient", "SyncCore", "SlapdFixture"]),
         .testTarget(name: "DatasetFormatsTests", dependencies: ["DatasetFormats", "SyncCore"]),
         .testTarget(name: "AccountSyncConfigTests", dependencies: ["AccountSyncConfig", "SyncCore"]),
         .testTarget(name: "SyncStoreTests", dependencies: ["SyncStore", "SyncCore", "AccountSyncApp"]),

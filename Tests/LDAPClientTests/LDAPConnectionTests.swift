@@ -1,5 +1,6 @@
 import Foundation
 import LDAPClient
+import SlapdFixture
 import Testing
 
 @Suite("LDAP against a real slapd", .serialized)

@@ -1,5 +1,6 @@
 import Foundation
 import LDAPClient
+import SlapdFixture
 import Testing
 
 @Suite("TLS against a real slapd with a CA made by the test", .serialized)

@@ -3,29 +3,29 @@ import Foundation
 /// A throwaway OpenLDAP server for tests: its own folder, config and database, on a free loopback
 /// port, started in the foreground so the test owns its pid, and stopped (SIGTERM, then SIGKILL)
 /// when the value goes away — also when the test fails.
-final class Slapd {
-    let folder: URL
-    let port: Int
+public final class Slapd {
+    public let folder: URL
+    public let port: Int
     /// The `ldaps://` port when started with TLS.
-    let tlsPort: Int?
+    public let tlsPort: Int?
     /// The CA that signed the server's certificate, when started with TLS.
-    let caFile: String?
-    let suffix = "dc=example,dc=com"
-    let adminDN = "cn=admin,dc=example,dc=com"
-    let adminPassword = "admin-secret"
-    let readerDN = "cn=reader,dc=example,dc=com"
-    let readerPassword = "reader-secret"
+    public let caFile: String?
+    public let suffix = "dc=example,dc=com"
+    public let adminDN = "cn=admin,dc=example,dc=com"
+    public let adminPassword = "admin-secret"
+    public let readerDN = "cn=reader,dc=example,dc=com"
+    public let readerPassword = "reader-secret"
     /// Non-admin binds see at most this many entries in one search, paged or not.
-    let readerSizeLimit = 100
+    public let readerSizeLimit = 100
     private let pid: pid_t
 
-    var uri: String { "ldap://127.0.0.1:\(port)" }
+    public var uri: String { "ldap://127.0.0.1:\(port)" }
 
-    var tlsURI: String { "ldaps://127.0.0.1:\(tlsPort ?? 0)" }
+    public var tlsURI: String { "ldaps://127.0.0.1:\(tlsPort ?? 0)" }
 
     /// Starts slapd with the sample directory `ldif` loaded (after the base entries); with `tls`,
     /// it also listens on `ldaps://` and offers StartTLS, with a certificate from a CA made here.
-    init(ldif: String, tls: Bool = false) throws {
+    public init(ldif: String, tls: Bool = false) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("slapd-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("db"), withIntermediateDirectories: true)
         port = try Self.freePort()
@@ -156,6 +156,15 @@ final class Slapd {
         """
     }
 
+    /// Applies LDIF changes as the admin with ldapmodify (the password goes through a file).
+    public func modify(_ ldif: String) throws {
+        let passwordFile = folder.appendingPathComponent("admin.pw").path
+        FileManager.default.createFile(atPath: passwordFile, contents: Data(adminPassword.utf8), attributes: [.posixPermissions: 0o600])
+        let changes = folder.appendingPathComponent("change-\(UUID().uuidString).ldif").path
+        try ldif.write(toFile: changes, atomically: true, encoding: .utf8)
+        try Self.runToEnd("/usr/bin/ldapmodify", ["-x", "-H", uri, "-D", adminDN, "-y", passwordFile, "-f", changes])
+    }
+
     /// A CA and a server certificate for 127.0.0.1 / localhost signed by it; returns the CA file.
     static func makeCertificates(in folder: URL) throws -> String {
         let path = folder.path
@@ -181,7 +190,7 @@ final class Slapd {
     }
 
     /// A port nobody listens on right now (the kernel's choice for port 0).
-    static func freePort() throws -> Int {
+    public static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw SlapdError("socket() failed") }
         defer { close(fd) }
@@ -212,7 +221,7 @@ final class Slapd {
         }
     }
 
-    static func runToEnd(_ executable: String, _ arguments: [String]) throws {
+    public static func runToEnd(_ executable: String, _ arguments: [String]) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -233,13 +242,13 @@ final class Slapd {
     }
 }
 
-struct SlapdError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+public struct SlapdError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }
 
 /// The sample directory: nested OUs (one with an escaped comma, one with UTF-8) and `count` people.
-func sampleDirectory(people count: Int) -> String {
+public func sampleDirectory(people count: Int) -> String {
     var ldif = """
         dn: ou=People,dc=example,dc=com
         objectClass: organizationalUnit

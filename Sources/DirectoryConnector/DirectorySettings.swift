@@ -1,0 +1,158 @@
+import LDAPClient
+
+/// Where and how to pull people and org units from a directory: the `source:` section of the
+/// config. A `profile` supplies working defaults, so a minimal config is a URI, a bind and a base.
+public struct DirectorySettings: Sendable {
+    public var profile: DirectoryProfile
+    public var connection: LDAPConnectionOptions
+    public var bindDN: String?
+    /// Where the bind password comes from; nil with `bindDN` nil means an anonymous bind.
+    public var password: SecretSource?
+    public var saslExternal: Bool
+    public var pageSize: Int
+    public var users: UserSearch
+    public var groups: GroupSearch
+
+    public init(
+        profile: DirectoryProfile, connection: LDAPConnectionOptions, bindDN: String? = nil, password: SecretSource? = nil,
+        saslExternal: Bool = false, pageSize: Int = 500, users: UserSearch, groups: GroupSearch
+    ) {
+        self.profile = profile
+        self.connection = connection
+        self.bindDN = bindDN
+        self.password = password
+        self.saslExternal = saslExternal
+        self.pageSize = pageSize
+        self.users = users
+        self.groups = groups
+    }
+}
+
+/// The kinds of directory whose defaults we know.
+public enum DirectoryProfile: String, Sendable, CaseIterable {
+    case openldap
+    case activeDirectory = "active-directory"
+}
+
+/// Where a secret is read from; never from the command line.
+public enum SecretSource: Sendable, Equatable {
+    case file(String)
+    case environment(String)
+    /// A systemd credential: `$CREDENTIALS_DIRECTORY/NAME`.
+    case credential(String)
+}
+
+/// Which entries are users and how their attributes map into the user dataset.
+public struct UserSearch: Sendable {
+    public var base: String
+    public var scope: SearchScope
+    public var filter: String
+    /// Entries that also match this filter are disabled (AD: the userAccountControl bit 2).
+    public var disabledFilter: String?
+    public var map: AttributeMap
+    public var accountType: AccountTypeRules
+
+    public init(base: String, scope: SearchScope = .subtree, filter: String, disabledFilter: String?, map: AttributeMap, accountType: AccountTypeRules = AccountTypeRules()) {
+        self.base = base
+        self.scope = scope
+        self.filter = filter
+        self.disabledFilter = disabledFilter
+        self.map = map
+        self.accountType = accountType
+    }
+}
+
+/// Attribute names for each user field.
+public struct AttributeMap: Sendable, Equatable {
+    public var account: String
+    public var name: String
+    public var email: String
+    public var mobile: String
+    public var externalId: String
+
+    public init(account: String, name: String, email: String, mobile: String, externalId: String) {
+        self.account = account
+        self.name = name
+        self.email = email
+        self.mobile = mobile
+        self.externalId = externalId
+    }
+}
+
+/// The account type of a user: the first rule that matches, else the default.
+public struct AccountTypeRules: Sendable {
+    public struct Rule: Sendable {
+        /// The user is a member (directly or through nested groups) of the group with this DN.
+        public var memberOf: String
+        public var type: String
+
+        public init(memberOf: String, type: String) {
+            self.memberOf = memberOf
+            self.type = type
+        }
+    }
+
+    public var defaultType: String
+    public var rules: [Rule]
+
+    public init(defaultType: String = "Regular User", rules: [Rule] = []) {
+        self.defaultType = defaultType
+        self.rules = rules
+    }
+}
+
+/// Which entries become user groups.
+public struct GroupSearch: Sendable {
+    public enum Source: String, Sendable, CaseIterable {
+        case ouTree = "ou-tree"
+        case groupObjects = "group-objects"
+        case both
+    }
+
+    public var from: Source
+    public var base: String
+    /// The filter for OUs (the OU tree).
+    public var ouFilter: String
+    /// The filter for group objects.
+    public var groupFilter: String
+    /// Attributes that list a group's members by DN.
+    public var memberAttributes: [String]
+
+    public init(from: Source, base: String, ouFilter: String, groupFilter: String, memberAttributes: [String]) {
+        self.from = from
+        self.base = base
+        self.ouFilter = ouFilter
+        self.groupFilter = groupFilter
+        self.memberAttributes = memberAttributes
+    }
+}
+
+extension DirectoryProfile {
+    /// The profile's user filter, attributes and disabled filter.
+    public func defaultUsers(base: String) -> UserSearch {
+        switch self {
+        case .openldap:
+            UserSearch(
+                base: base, filter: "(objectClass=inetOrgPerson)", disabledFilter: "(pwdAccountLockedTime=*)",
+                map: AttributeMap(account: "uid", name: "cn", email: "mail", mobile: "mobile", externalId: "entryUUID"))
+        case .activeDirectory:
+            UserSearch(
+                base: base, filter: "(&(objectCategory=person)(objectClass=user))",
+                disabledFilter: "(userAccountControl:1.2.840.113556.1.4.803:=2)",
+                map: AttributeMap(account: "sAMAccountName", name: "displayName", email: "mail", mobile: "mobile", externalId: "objectGUID"))
+        }
+    }
+
+    /// The profile's OU and group-object filters and member attributes.
+    public func defaultGroups(base: String, from: GroupSearch.Source = .ouTree) -> GroupSearch {
+        switch self {
+        case .openldap:
+            GroupSearch(
+                from: from, base: base, ouFilter: "(objectClass=organizationalUnit)",
+                groupFilter: "(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames))",
+                memberAttributes: ["member", "uniqueMember"])
+        case .activeDirectory:
+            GroupSearch(from: from, base: base, ouFilter: "(objectClass=organizationalUnit)", groupFilter: "(objectClass=group)", memberAttributes: ["member"])
+        }
+    }
+}
