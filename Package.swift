@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "DatasetFormats", dependencies: ["SyncCore"]),
         // The YAML config file, validated with key paths.
         .target(name: "AccountSyncConfig", dependencies: [
-            "SyncCore",
+            "SyncCore", "DirectoryConnector", "LDAPClient",
             .product(name: "Yams", package: "Yams"),
         ]),
         // Persistence: the SQLite account store (GRDB).
@@ -37,7 +37,7 @@ let package = Package(
         ]),
         // Use cases the CLI calls: run, import, history, users… (lock, store, core glued together).
         .target(name: "AccountSyncApp", dependencies: [
-            "SyncCore", "SyncStore", "DatasetFormats", "AccountSyncConfig",
+            "SyncCore", "SyncStore", "DatasetFormats", "AccountSyncConfig", "DirectoryConnector", "LDAPClient",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "AccountSyncCLI", dependencies: [
@@ -57,6 +57,6 @@ let package = Package(
         .testTarget(name: "DatasetFormatsTests", dependencies: ["DatasetFormats", "SyncCore"]),
         .testTarget(name: "AccountSyncConfigTests", dependencies: ["AccountSyncConfig", "SyncCore"]),
         .testTarget(name: "SyncStoreTests", dependencies: ["SyncStore", "SyncCore", "AccountSyncApp"]),
-        .testTarget(name: "AccountSyncCLITests", dependencies: ["AccountSyncCLI", "AccountSyncApp", "SyncCore"]),
+        .testTarget(name: "AccountSyncCLITests", dependencies: ["AccountSyncCLI", "AccountSyncApp", "SyncCore", "SlapdFixture"]),
     ]
 )

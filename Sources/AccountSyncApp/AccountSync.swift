@@ -1,5 +1,6 @@
 import AccountSyncConfig
 import DatasetFormats
+import DirectoryConnector
 import Foundation
 import Logging
 import SyncCore
@@ -97,14 +98,10 @@ public struct AccountSync: Sendable {
             let runId = try store.beginRun(trigger: options.trigger, pid: ProcessInfo.processInfo.processIdentifier)
             logger.info("run #\(runId) started", metadata: ["trigger": "\(options.trigger.rawValue)"])
             do throws(StoreError) {
-                switch try loadDatasets(store) {
-                case .failure(let failure):
+                if config.source != nil, let failure = try pullIntoStore(store) {
                     try store.failRun(runId, failure: failure)
-                case .success(let (users, groups)):
-                    let planner = SyncPlanner(policy: config.policy)
-                    try store.applyRun(runId, halfway: options.halfway) { state in
-                        planner.plan(users: users, groups: groups, state: state, allowDeletions: options.allowDeletions)
-                    }
+                } else {
+                    try planAndApply(runId, store: store, options: options)
                 }
             } catch {
                 try? store.failRun(runId, failure: RunFailure(code: .storeError, message: error.message))
@@ -116,6 +113,55 @@ public struct AccountSync: Sendable {
         } catch {
             throw AppError(error)
         }
+    }
+
+    /// Loads the selected datasets, then plans and applies in one transaction.
+    private func planAndApply(_ runId: Int64, store: AccountStore, options: RunOptions) throws(StoreError) {
+        switch try loadDatasets(store) {
+        case .failure(let failure):
+            try store.failRun(runId, failure: failure)
+        case .success(let (users, groups)):
+            let planner = SyncPlanner(policy: config.policy)
+            try store.applyRun(runId, halfway: options.halfway) { state in
+                planner.plan(users: users, groups: groups, state: state, allowDeletions: options.allowDeletions)
+            }
+        }
+    }
+
+    // MARK: The directory
+
+    /// Pulls from the configured directory. A pull that does not finish throws; nothing is half-read.
+    public func pullFromDirectory() throws(AppError) -> PulledDatasets {
+        guard let source = config.source else { throw AppError(.configInvalid, "\(config.file) has no source: section to pull from") }
+        let password = try source.password.map { source throws(AppError) in try Secrets.read(source) }
+        do {
+            let pulled = try DirectoryPuller(settings: source).pull(password: password)
+            for problem in pulled.problems { logger.warning("unmappable directory entry: \(problem)") }
+            logger.notice("pulled \(pulled.users.count) users and \(pulled.groups.count) groups from \(source.connection.uris.joined(separator: ", "))")
+            return pulled
+        } catch {
+            throw AppError(.sourceIncomplete, "the directory pull did not finish, so nothing was changed: \(error)")
+        }
+    }
+
+    /// Pulls and stores both datasets under the configured names; a failed pull is a run failure
+    /// (`SOURCE_INCOMPLETE`, or `CONFIG_INVALID` for a missing password) that stores nothing.
+    private func pullIntoStore(_ store: AccountStore) throws(StoreError) -> RunFailure? {
+        let pulled: PulledDatasets
+        do {
+            pulled = try pullFromDirectory()
+        } catch {
+            return RunFailure(code: error.status == .configInvalid ? .configInvalid : .sourceIncomplete, message: error.message)
+        }
+        try storePulled(pulled, in: store)
+        return nil
+    }
+
+    /// Stores a pull under `sync.users.dataset` and `sync.groups.dataset`.
+    public func storePulled(_ pulled: PulledDatasets, in store: AccountStore) throws(StoreError) {
+        let origin = config.source?.connection.uris.joined(separator: " ") ?? "directory"
+        if let name = config.groupsDataset { try store.replaceDataset(name: name, groups: pulled.groups, source: origin) }
+        if let name = config.usersDataset { try store.replaceDataset(name: name, users: pulled.users, source: origin) }
     }
 
     /// The plan a run would apply now, without applying or recording anything.

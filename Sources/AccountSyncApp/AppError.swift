@@ -23,6 +23,8 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     case runInProgress = 75
     /// The config file is missing or invalid.
     case configInvalid = 78
+    /// The directory pull did not finish (`pull` only; a run records SOURCE_INCOMPLETE and exits 1).
+    case sourceIncomplete = 69
 }
 
 /// Every error a command can end with: one clear message and its exit status.

@@ -17,10 +17,11 @@ struct AccountSyncCommand: ParsableCommand {
 
             Exit codes: 0 success; 1 run failed; 2 run partially failed; 3 run stopped by the
             deletion safeguard; 64 bad command line; 65 bad input data; 66 not found;
-            74 store unavailable; 75 another run in progress; 78 config invalid.
+            69 directory pull or test-bind failed; 74 store unavailable; 75 another run in
+            progress; 78 config invalid.
             """,
         subcommands: [
-            ConfigCommand.self, DatasetsCommand.self, RunCommand.self, HistoryCommand.self,
+            ConfigCommand.self, TestBindCommand.self, PullCommand.self, DatasetsCommand.self, RunCommand.self, HistoryCommand.self,
             UsersCommand.self, GroupsCommand.self, ResourcesCommand.self,
         ])
 }

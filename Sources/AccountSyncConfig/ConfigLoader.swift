@@ -41,7 +41,7 @@ public enum ConfigLoader {
             reader.problem("", nil, "the file is empty; it needs at least a sync: section")
             return config
         }
-        let top = reader.mapping(root, path: "", keys: ["store", "sync"])
+        let top = reader.mapping(root, path: "", keys: ["store", "sync", "source"])
 
         if let store = top["store"] {
             let keys = reader.mapping(store, path: "store", keys: ["path"])
@@ -106,6 +106,12 @@ public enum ConfigLoader {
                 if let value = reader.count(keys[name], path: "sync.limits.\(name)", minimum: 1) { limits[keyPath: keyPath] = value }
             }
             config.policy.limits = limits
+        }
+        if let node = top["source"] {
+            config.source = SourceReader.read(node, reader: &reader)
+            if config.source != nil && (config.usersDataset == nil || config.groupsDataset == nil) {
+                reader.problem("sync", syncNode.mark?.line, "with a source:, both sync.users.dataset and sync.groups.dataset are needed: they name where each pull is stored")
+            }
         }
         return config
     }

@@ -1,7 +1,8 @@
+import DirectoryConnector
 import SyncCore
 
 /// The whole `config.yaml`: where the store is, when and what to sync, and the policy of a run.
-public struct Configuration: Sendable, Equatable {
+public struct Configuration: Sendable {
     /// The file it was read from, for messages.
     public var file: String
     /// The SQLite store; relative paths are relative to the config file's folder.
@@ -12,11 +13,14 @@ public struct Configuration: Sendable, Equatable {
     /// The stored dataset the group sync reads (`sync.groups.dataset`); nil: groups are not synced.
     public var groupsDataset: String?
     public var policy: SyncPolicy
+    /// The directory to pull from before each run (`source:`); nil: runs read stored datasets.
+    public var source: DirectorySettings?
 
     public init(
         file: String, storePath: String, update: UpdateSchedule = .manual, usersDataset: String? = nil,
-        groupsDataset: String? = nil, policy: SyncPolicy = SyncPolicy()
+        groupsDataset: String? = nil, policy: SyncPolicy = SyncPolicy(), source: DirectorySettings? = nil
     ) {
+        self.source = source
         self.file = file
         self.storePath = storePath
         self.update = update

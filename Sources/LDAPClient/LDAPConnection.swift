@@ -217,6 +217,18 @@ public final class LDAPConnection {
         return false
     }
 
+    /// The negotiated TLS protocol and cipher, when the session is encrypted with TLS.
+    public var tlsSession: (version: String, cipher: String)? {
+        func text(_ option: Int32) -> String? {
+            var pointer: UnsafeMutablePointer<CChar>?
+            guard ldap_get_option(handle, option, &pointer) == LDAP_OPT_SUCCESS, let pointer else { return nil }
+            defer { ldap_memfree(pointer) }
+            return String(cString: pointer)
+        }
+        guard let version = text(LDAP_OPT_X_TLS_VERSION) else { return nil }
+        return (version, text(LDAP_OPT_X_TLS_CIPHER) ?? "?")
+    }
+
     /// Whether the session is encrypted (ldaps, StartTLS done, or a local socket).
     public var isEncrypted: Bool { tlsStarted || options.alwaysEncrypted }
 

@@ -110,7 +110,7 @@ struct UserPlanner {
             let current = matches[index] >= 0 ? existing[matches[index]] : nil
             let holder: Holder = matches[index] >= 0 ? matches[index] : -(index + 1)
             let account = row.account.trimmingSpaces()
-            let key = account.isEmpty ? "row \(index + 1)" : account
+            let key = account.isEmpty ? (row.thirdParty["ldapDN"] ?? "row \(index + 1)") : account
             var problems: [Problem] = []
 
             if account.isEmpty {

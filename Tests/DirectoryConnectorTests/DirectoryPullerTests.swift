@@ -5,80 +5,12 @@ import SlapdFixture
 import SyncCore
 import Testing
 
-/// A small organisation: nested OUs (one with an escaped comma, one in UTF-8), group objects with
-/// a nested group, an administrators group, a disabled person and an entry without a uid.
-let organisation = """
-    dn: ou=Acme,dc=example,dc=com
-    objectClass: organizationalUnit
-    ou: Acme
-
-    dn: ou=Sales\\2C EMEA,ou=Acme,dc=example,dc=com
-    objectClass: organizationalUnit
-    ou: Sales, EMEA
-
-    dn: ou=Forschung Zürich,ou=Acme,dc=example,dc=com
-    objectClass: organizationalUnit
-    ou: Forschung Zürich
-
-    dn: ou=Labs,ou=Forschung Zürich,ou=Acme,dc=example,dc=com
-    objectClass: organizationalUnit
-    ou: Labs
-
-    dn: uid=alice,ou=Sales\\2C EMEA,ou=Acme,dc=example,dc=com
-    objectClass: inetOrgPerson
-    uid: alice
-    cn: Alice Smith
-    sn: Smith
-    mail: alice@example.com
-    mobile: +44 7700 900001
-
-    dn: uid=bob,ou=Labs,ou=Forschung Zürich,ou=Acme,dc=example,dc=com
-    objectClass: inetOrgPerson
-    uid: bob
-    cn: Bob Müller
-    sn: Müller
-    mail: bob@example.com
-    employeeType: disabled
-
-    dn: uid=carol,ou=Acme,dc=example,dc=com
-    objectClass: inetOrgPerson
-    uid: carol
-    cn: Carol
-    sn: C
-
-    dn: cn=nouid,ou=Acme,dc=example,dc=com
-    objectClass: inetOrgPerson
-    cn: nouid
-    sn: N
-
-    dn: ou=Groups,dc=example,dc=com
-    objectClass: organizationalUnit
-    ou: Groups
-
-    dn: cn=admins,ou=Groups,dc=example,dc=com
-    objectClass: groupOfNames
-    cn: admins
-    member: uid=alice,ou=Sales\\2C EMEA,ou=Acme,dc=example,dc=com
-
-    dn: cn=engineering,ou=Groups,dc=example,dc=com
-    objectClass: groupOfNames
-    cn: engineering
-    member: cn=labs-team,ou=Groups,dc=example,dc=com
-
-    dn: cn=labs-team,ou=Groups,dc=example,dc=com
-    objectClass: groupOfNames
-    cn: labs-team
-    member: UID=Bob,OU=Labs,OU=Forschung Zürich,OU=Acme,DC=example,DC=com
-
-
-    """
-
 @Suite("Directory pulls from a real slapd", .serialized)
 final class DirectoryPullerTests {
     let slapd: Slapd
 
     init() throws {
-        slapd = try Slapd(ldif: organisation)
+        slapd = try Slapd(ldif: sampleOrganisation)
     }
 
     func settings(from: GroupSearch.Source = .both, bindDN: String? = nil) -> DirectorySettings {

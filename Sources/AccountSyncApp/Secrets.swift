@@ -1,0 +1,35 @@
+import DirectoryConnector
+import Foundation
+
+/// Reads the bind password from where the config says: a file, an environment variable or a
+/// systemd credential (`$CREDENTIALS_DIRECTORY/NAME`). One trailing newline is dropped. The
+/// password is never logged or put in an error message.
+enum Secrets {
+    static func read(_ source: SecretSource, environment: [String: String] = ProcessInfo.processInfo.environment) throws(AppError) -> String {
+        switch source {
+        case .environment(let name):
+            guard let value = environment[name], !value.isEmpty else {
+                throw AppError(.configInvalid, "source.bind.passwordEnv names $\(name), which is not set (or empty) in this process's environment")
+            }
+            return value
+        case .file(let path):
+            return try contents(of: path, what: "source.bind.passwordFile")
+        case .credential(let name):
+            guard let folder = environment["CREDENTIALS_DIRECTORY"] else {
+                throw AppError(.configInvalid, "source.bind.credential '\(name)' needs systemd's $CREDENTIALS_DIRECTORY (LoadCredential=\(name):/path in the unit); it is not set")
+            }
+            return try contents(of: folder + "/" + name, what: "source.bind.credential")
+        }
+    }
+
+    private static func contents(of path: String, what: String) throws(AppError) -> String {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            let exists = FileManager.default.fileExists(atPath: path)
+            throw AppError(.configInvalid, "\(what) \(path) \(exists ? "cannot be read by this user" : "does not exist")")
+        }
+        var text = String(decoding: data, as: UTF8.self)
+        if text.hasSuffix("\r\n") { text.removeLast(2) } else if text.hasSuffix("\n") { text.removeLast() }
+        guard !text.isEmpty else { throw AppError(.configInvalid, "\(what) \(path) is empty") }
+        return text
+    }
+}

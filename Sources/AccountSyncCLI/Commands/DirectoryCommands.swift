@@ -1,0 +1,96 @@
+import AccountSyncApp
+import ArgumentParser
+import Foundation
+import SyncCore
+
+/// `account-sync test-bind`: the admin's one-shot check of the directory settings.
+struct TestBindCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "test-bind",
+        abstract: "Check the source: settings: connect, TLS, bind, root DSE, counts, and the first users and groups as mapped.",
+        discussion: """
+            Changes nothing. Every failure is said in plain words with a hint. Exit 0 when every
+            step worked, 69 when one failed, 78 for a config problem.
+
+            Example: account-sync test-bind --config /etc/account-sync/config.yaml
+            """)
+
+    @OptionGroup var options: GlobalOptions
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() throws {
+        let app = try options.app()
+        let check = try report { () throws(AppError) in try app.testBind() }
+        if json {
+            try Output.json(check)
+        } else {
+            for step in check.steps {
+                print("\(step.ok ? "ok  " : "FAIL") \(step.name.padding(toLength: 9, withPad: " ", startingAt: 0)) \(step.detail)")
+                if let hint = step.hint { print("     hint:     \(hint)") }
+            }
+            if !check.sampleUsers.isEmpty {
+                print("\nFirst users as they would be mapped:")
+                print(Output.table(
+                    ["ACCOUNT", "NAME", "EMAIL", "TYPE", "DISABLED", "GROUPS", "DN"],
+                    check.sampleUsers.map { [$0.account, $0.name, $0.email, $0.accountType, $0.disabled ? "yes" : "", $0.groupIds.joined(separator: ";"), $0.thirdParty["ldapDN"] ?? ""] }))
+            }
+            if !check.sampleGroups.isEmpty {
+                print("\nFirst groups as they would be mapped:")
+                print(Output.table(["GROUP ID", "NAME", "PARENT"], check.sampleGroups.map { [$0.groupId, $0.name, $0.parentGroupId] }))
+            }
+            for problem in check.problems { print("warning: \(problem)") }
+        }
+        if !check.ok { throw ExitCode(ExitStatus.sourceIncomplete.rawValue) }
+    }
+}
+
+/// `account-sync pull`: pull the datasets from the directory without syncing.
+struct PullCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pull",
+        abstract: "Pull users and groups from the directory and store them as the selected datasets (or write JSON Lines).",
+        discussion: """
+            Without --output, the pull replaces the datasets named by sync.users.dataset and
+            sync.groups.dataset; with --output DIR it writes DIR/users.jsonl and DIR/groups.jsonl
+            (which `datasets import` reads) and stores nothing. A pull that does not finish
+            changes nothing and exits 69.
+            """)
+
+    @OptionGroup var options: GlobalOptions
+    @Option(help: "Write users.jsonl and groups.jsonl into this folder instead of storing them.") var output: String?
+
+    func run() throws {
+        let app = try options.app()
+        let pulled = try report { () throws(AppError) in try app.pullFromDirectory() }
+        for problem in pulled.problems { printError("warning: \(problem)") }
+        if let output {
+            try report { () throws(AppError) in
+                do {
+                    try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+                    try JSONLines.write(pulled.users, to: output + "/users.jsonl")
+                    try JSONLines.write(pulled.groups, to: output + "/groups.jsonl")
+                } catch {
+                    throw AppError(.storeUnavailable, "cannot write to \(output): \(error.localizedDescription)")
+                }
+            }
+            print("wrote \(pulled.users.count) users to \(output)/users.jsonl and \(pulled.groups.count) groups to \(output)/groups.jsonl")
+        } else {
+            try report { () throws(AppError) in try app.withStore { try app.storePulled(pulled, in: $0) } }
+            print("stored \(pulled.users.count) users as dataset '\(app.config.usersDataset ?? "")' and \(pulled.groups.count) groups as dataset '\(app.config.groupsDataset ?? "")'")
+        }
+    }
+}
+
+/// Writes rows as JSON Lines, one object a line, in the shape `datasets import` reads.
+enum JSONLines {
+    static func write<T: Encodable>(_ rows: [T], to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var data = Data()
+        for row in rows {
+            data.append(try encoder.encode(row))
+            data.append(UInt8(ascii: "\n"))
+        }
+        try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import SlapdFixture
+import Testing
+
+@Suite("account-sync with a directory source (real slapd)", .serialized)
+final class DirectoryCLITests {
+    let slapd: Slapd
+    let cli: CLI
+
+    init() throws {
+        slapd = try Slapd(ldif: sampleOrganisation)
+        cli = try CLI()
+        try configure(bindDN: slapd.adminDN, password: slapd.adminPassword)
+    }
+
+    func configure(bindDN: String, password: String, maxUserDeletions: Int = 10) throws {
+        let passwordFile = cli.folder.appendingPathComponent("bind.pw").path
+        FileManager.default.createFile(atPath: passwordFile, contents: Data("\(password)\n".utf8), attributes: [.posixPermissions: 0o600])
+        try """
+            store: { path: store.sqlite }
+            source:
+              kind: ldap
+              profile: openldap
+              uri: [ "ldap://127.0.0.1:\(try Slapd.freePort())", "\(slapd.uri)" ]
+              allowInsecureBind: true
+              bind: { dn: "\(bindDN)", passwordFile: \(passwordFile) }
+              pageSize: 2
+              users:
+                base: "ou=Acme,dc=example,dc=com"
+                disabledFilter: "(employeeType=disabled)"
+                accountType:
+                  rules: [ { memberOf: "cn=admins,ou=Groups,dc=example,dc=com", type: Administrator } ]
+              groups: { from: both, base: "dc=example,dc=com" }
+            sync:
+              users: { dataset: directory-users }
+              groups: { dataset: directory-groups }
+              safeguard: { maxUserDeletions: \(maxUserDeletions), maxGroupDeletions: 10 }
+            """.write(toFile: cli.configPath, atomically: true, encoding: .utf8)
+    }
+
+    @Test func testBindReportsEachStepAndTheMappedUsers() throws {
+        let result = try cli.run("test-bind")
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("ok   bind      bound as cn=admin,dc=example,dc=com"))
+        #expect(result.stdout.contains("paged results: supported"))
+        #expect(result.stdout.contains("4 users under ou=Acme,dc=example,dc=com"))
+        #expect(result.stdout.contains("alice"))
+        #expect(result.stdout.contains("warning: cn=nouid,ou=Acme,dc=example,dc=com"))
+        #expect(!result.stdout.contains(slapd.adminPassword) && !result.stderr.contains(slapd.adminPassword))
+    }
+
+    @Test func testBindExplainsAWrongPassword() throws {
+        try configure(bindDN: slapd.adminDN, password: "not-the-password")
+        let result = try cli.run("test-bind")
+        #expect(result.status == 69)
+        #expect(result.stdout.contains("FAIL bind"))
+        #expect(result.stdout.contains("Invalid credentials"))
+        #expect(result.stdout.contains("hint:"))
+        #expect(!result.stdout.contains("not-the-password"))
+    }
+
+    @Test func runPullsThenSyncsAndReportsTheUnmappableEntryByDN() throws {
+        let result = try cli.run("run")
+        #expect(result.status == 2, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("cn=nouid,ou=Acme,dc=example,dc=com  MISSING_REQUIRED_FIELD"))
+        let users = try cli.run("users", "list").stdout
+        #expect(users.contains("alice") && users.contains("Administrator"))
+        #expect(users.contains("disabled (by the source)"))
+        let groups = try cli.run("groups", "list").stdout
+        #expect(groups.contains("Acme  [ou-"))
+        #expect(groups.contains("  Sales, EMEA  [ou-"))
+        #expect(groups.contains("labs-team"))
+    }
+
+    @Test func anIncompletePullFailsTheRunWithSourceIncompleteAndChangesNothing() throws {
+        #expect(try cli.run("run").status == 2)
+        let before = try cli.run("users", "list", "--json").stdout
+        var ldif = ""
+        for index in 0..<120 {
+            ldif += "dn: uid=extra\(index),ou=Acme,dc=example,dc=com\nchangetype: add\nobjectClass: inetOrgPerson\nuid: extra\(index)\ncn: Extra\nsn: E\n\n"
+        }
+        try slapd.modify(ldif)
+        try configure(bindDN: slapd.readerDN, password: slapd.readerPassword, maxUserDeletions: 1000)
+        let result = try cli.run("run")
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("SOURCE_INCOMPLETE"))
+        #expect(result.stdout.contains("size limit"))
+        #expect(try cli.run("users", "list", "--json").stdout == before)
+    }
+
+    @Test func pullWritesJSONLinesThatImportReads() throws {
+        let folder = cli.folder.appendingPathComponent("pulled").path
+        let result = try cli.run("pull", "--output", folder)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("wrote 4 users"))
+        #expect(try cli.run("datasets", "import", "--kind", "users", "copy", folder + "/users.jsonl").status == 0)
+        #expect(try cli.run("datasets", "import", "--kind", "groups", "copy-groups", folder + "/groups.jsonl").status == 0)
+        #expect(try cli.run("datasets", "show", "copy").stdout.contains("alice"))
+    }
+}
