@@ -7,7 +7,7 @@ struct CLITests {
         let cli = try CLI()
         let result = try cli.run("--help")
         #expect(result.status == 0)
-        for word in ["datasets", "run", "history", "users", "groups", "resources", "config", "75 another run in progress"] {
+        for word in ["datasets", "run", "history", "users", "groups", "resources", "config", "75 another run in", "69 directory pull"] {
             #expect(result.stdout.contains(word), "help lacks \(word)")
         }
     }
