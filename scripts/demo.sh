@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The demo of the main job: installs what is missing, builds account-sync, and syncs the sample
-# organisation in samples/ into a fresh SQLite store in a temporary folder — a first run, then a
-# "next day" run with leavers, a rename and some bad rows — and prints the Update History.
+# The demo of the main job: installs what is missing, builds account-sync, starts a throwaway
+# OpenLDAP server (its own folder, a local socket, stopped when the demo ends) holding a sample
+# organisation — nested OUs, 300 people, some disabled, a group of administrators — then runs
+# `test-bind`, a sync into a fresh SQLite store, a "next day" sync after changes in the directory,
+# and prints the Update History.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,12 +12,77 @@ swift build --product account-sync
 bin=$(swift build --show-bin-path)/account-sync
 
 work=$(mktemp -d -t account-sync-demo.XXXXXX)
+mkdir -p "$work/db"
+socket="$work/ldapi"
+uri="ldapi://$(sed 's|/|%2F|g' <<<"$socket")"
+suffix="dc=acme,dc=example"
+admin="cn=admin,$suffix"
+printf 'demo-admin-secret' >"$work/bind.pw"
+chmod 600 "$work/bind.pw"
+
+cat >"$work/slapd.conf" <<CONF
+include /etc/ldap/schema/core.schema
+include /etc/ldap/schema/cosine.schema
+include /etc/ldap/schema/nis.schema
+include /etc/ldap/schema/inetorgperson.schema
+modulepath /usr/lib/ldap
+moduleload back_mdb
+pidfile $work/slapd.pid
+database mdb
+maxsize 268435456
+suffix "$suffix"
+rootdn "$admin"
+rootpw demo-admin-secret
+directory $work/db
+index objectClass eq
+CONF
+
+# The sample organisation.
+{
+    printf 'dn: %s\nobjectClass: dcObject\nobjectClass: organization\ndc: acme\no: Acme\n\n' "$suffix"
+    units=("ou=Engineering" "ou=Platform,ou=Engineering" "ou=Apps,ou=Engineering" "ou=Sales" "ou=Sales\\2C EMEA,ou=Sales" "ou=APAC,ou=Sales" "ou=Finance" "ou=People & Culture")
+    names=("Engineering" "Platform" "Apps" "Sales" "Sales, EMEA" "APAC" "Finance" "People & Culture")
+    printf 'dn: ou=Acme,%s\nobjectClass: organizationalUnit\nou: Acme\n\n' "$suffix"
+    for i in "${!units[@]}"; do
+        printf 'dn: %s,ou=Acme,%s\nobjectClass: organizationalUnit\nou: %s\n\n' "${units[$i]}" "$suffix" "${names[$i]}"
+    done
+    first=(Alice Bob Chen Dana Emeka Fatima Gustav Hana Ivan Jun Kofi Lena Mateo Nadia Omar Priya Quinn Rosa Sven Tariq)
+    last=(Smith Jones Li Okafor Mueller Haddad Tanaka Garcia Novak Kim Silva Berg Rossi Ivanova Dubois)
+    for n in $(seq 0 299); do
+        f=${first[$((n % 20))]}; l=${last[$((n % 15))]}
+        unit=${units[$((n % 8))]}
+        printf 'dn: uid=u%03d,%s,ou=Acme,%s\nobjectClass: inetOrgPerson\nuid: u%03d\ncn: %s %s\nsn: %s\nmail: u%03d@acme.example\nmobile: +44 7700 9%05d\n' \
+            "$n" "$unit" "$suffix" "$n" "$f" "$l" "$l" "$n" "$n"
+        if ((n % 37 == 5)); then printf 'employeeType: disabled\n'; fi
+        printf '\n'
+    done
+    printf 'dn: cn=administrators,ou=Acme,%s\nobjectClass: groupOfNames\ncn: administrators\n' "$suffix"
+    for n in 0 1 8; do printf 'member: uid=u%03d,%s,ou=Acme,%s\n' "$n" "${units[$((n % 8))]}" "$suffix"; done
+    printf '\n'
+} >"$work/sample.ldif"
+
+/usr/sbin/slapadd -q -f "$work/slapd.conf" -l "$work/sample.ldif"
+/usr/sbin/slapd -f "$work/slapd.conf" -h "$uri"
+stop_slapd() { [[ -f "$work/slapd.pid" ]] && kill "$(cat "$work/slapd.pid")" 2>/dev/null || true; }
+trap stop_slapd EXIT
+for _ in $(seq 50); do [[ -S "$socket" ]] && break; sleep 0.1; done
+
 cat >"$work/config.yaml" <<YAML
 store: { path: store.sqlite }
+source:
+  kind: ldap
+  profile: openldap
+  uri: "$uri"
+  bind: { dn: "$admin", passwordFile: $work/bind.pw }
+  users:
+    base: "ou=Acme,$suffix"
+    disabledFilter: "(employeeType=disabled)"
+    accountType:
+      rules: [ { memberOf: "cn=administrators,ou=Acme,$suffix", type: Administrator } ]
+  groups: { from: both, base: "ou=Acme,$suffix" }
 sync:
-  update: manual
-  users:  { dataset: people }
-  groups: { dataset: org }
+  users:  { dataset: directory-users }
+  groups: { dataset: directory-groups }
   safeguard: { maxUserDeletions: 5, maxGroupDeletions: 2, deletedUsers: disable }
   license:   { maxUsers: 1000, maxEditableUsers: 500 }
 YAML
@@ -23,15 +90,30 @@ export ACCOUNT_SYNC_CONFIG="$work/config.yaml"
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@" || echo "(exit $?)"; }
 
 step "$bin" config validate
-step "$bin" datasets import --kind groups org samples/groups.csv
-step "$bin" datasets import --kind users people samples/users.csv
+step "$bin" test-bind
 step "$bin" run
 step "$bin" groups list
-echo; echo "--- the next day: two leavers, a rename, a re-enabled account, a new hire and three bad rows ---"
-step "$bin" datasets import --kind users people samples/users-day2.csv
-step "$bin" run --dry-run
+
+echo; echo "--- the next day in the directory: two people leave, one is disabled, an OU is renamed ---"
+cat >"$work/day2.ldif" <<LDIF
+dn: uid=u012,ou=Sales\\2C EMEA,ou=Sales,ou=Acme,$suffix
+changetype: delete
+
+dn: uid=u013,ou=APAC,ou=Sales,ou=Acme,$suffix
+changetype: delete
+
+dn: uid=u014,ou=Finance,ou=Acme,$suffix
+changetype: modify
+add: employeeType
+employeeType: disabled
+
+dn: ou=Apps,ou=Engineering,ou=Acme,$suffix
+changetype: modrdn
+newrdn: ou=Applications
+deleteoldrdn: 1
+LDIF
+ldapmodify -x -H "$uri" -D "$admin" -y "$work/bind.pw" -f "$work/day2.ldif" >/dev/null
 step "$bin" run
 step "$bin" history
-step "$bin" users history cli
 echo
-echo "The store and config are in $work (ACCOUNT_SYNC_CONFIG=$work/config.yaml); remove it when done."
+echo "The store and config are in $work (ACCOUNT_SYNC_CONFIG=$work/config.yaml); the demo's slapd has been stopped."

@@ -90,7 +90,8 @@ extension AccountSync {
             if let session = ldap.tlsSession {
                 check.pass("tls", "\(session.version), \(session.cipher); certificate verified \(source.connection.tls.verifyCertificate ? "with \(source.connection.tls.caFile ?? "the system's CAs")" : "— NOT verified (requireCert: false)")")
             } else {
-                check.pass("tls", ldap.isEncrypted ? "encrypted" : "NOT encrypted (plain ldap:// without StartTLS)")
+                let local = uris.allSatisfy { $0.lowercased().hasPrefix("ldapi://") }
+                check.pass("tls", local ? "a local socket (ldapi://): nothing crosses the network" : "NOT encrypted (plain ldap:// without StartTLS)")
             }
         } catch {
             check.fail("connect", error, uris: uris)
@@ -114,7 +115,8 @@ extension AccountSync {
         do {
             let root = try ldap.rootDSE()
             let vendor = root.string("vendorName").map { "\($0) \(root.string("vendorVersion") ?? "")" }
-                ?? (root.strings("supportedCapabilities").contains("1.2.840.113556.1.4.800") ? "Active Directory (or Samba AD)" : "unknown vendor")
+                ?? (root.strings("supportedCapabilities").contains("1.2.840.113556.1.4.800") ? "Active Directory (or Samba AD)"
+                    : root.strings("objectClass").contains("OpenLDAProotDSE") ? "OpenLDAP" : "unknown vendor")
             let paged = root.strings("supportedControl").contains("1.2.840.113556.1.4.319")
             check.pass("root DSE", "\(vendor.trimmingCharacters(in: .whitespaces)); naming contexts: \(root.strings("namingContexts").joined(separator: "; ")); paged results: \(paged ? "supported" : "NOT supported")")
         } catch {
