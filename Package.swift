@@ -41,13 +41,13 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "AccountSyncCLI", dependencies: [
-            "AccountSyncApp", "SyncCore", "AccountSyncConfig",
+            "AccountSyncApp", "SyncCore", "AccountSyncConfig", "DatasetFormats",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Benchmark (not a test): prints figures, never fails on timing.
         .executableTarget(name: "AccountSyncBench", dependencies: [
-            "AccountSyncApp", "SyncCore", "SyncStore",
+            "AccountSyncApp", "SyncCore", "SyncStore", "AccountSyncConfig", "SlapdFixture",
         ]),
         .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore"]),
         // Test support: a throwaway slapd on a free loopback port (used by tests only).

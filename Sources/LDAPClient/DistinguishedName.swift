@@ -17,15 +17,28 @@ public struct DistinguishedName: Sendable, Hashable, CustomStringConvertible {
 
     /// The RDNs, most specific first; each has one or more attributes (`OU=Sales+L=Paris`).
     public private(set) var rdns: [[Attribute]]
+    /// Each RDN in canonical form, computed once (DNs are compared and hashed a lot in a pull).
+    private var normalizedRDNs: [String]
 
     public init(rdns: [[Attribute]]) {
         self.rdns = rdns
+        normalizedRDNs = rdns.map(Self.normalize)
     }
 
     /// Parses an RFC 4514 string; throws a message naming the position of the problem.
     public init(_ text: String) throws(DNParseError) {
         var parser = DNParser(text)
-        rdns = try parser.parse()
+        self.init(rdns: try parser.parse())
+    }
+
+    private init(rdns: ArraySlice<[Attribute]>, normalizedRDNs: ArraySlice<String>) {
+        self.rdns = Array(rdns)
+        self.normalizedRDNs = Array(normalizedRDNs)
+    }
+
+    private static func normalize(_ rdn: [Attribute]) -> String {
+        if rdn.count == 1 { return rdn[0].type.lowercased() + "=" + escape(rdn[0].value.trimmingSpaces().lowercased()) }
+        return rdn.map { "\($0.type.lowercased())=\(escape($0.value.trimmingSpaces().lowercased()))" }.sorted().joined(separator: "+")
     }
 
     /// The empty DN (the root DSE).
@@ -35,7 +48,7 @@ public struct DistinguishedName: Sendable, Hashable, CustomStringConvertible {
 
     /// The DN without its first RDN; the root's parent is the root.
     public var parent: DistinguishedName {
-        DistinguishedName(rdns: Array(rdns.dropFirst()))
+        DistinguishedName(rdns: rdns.dropFirst(), normalizedRDNs: normalizedRDNs.dropFirst())
     }
 
     /// The first RDN's first value (`Sales` of `OU=Sales,DC=example`).
@@ -50,13 +63,6 @@ public struct DistinguishedName: Sendable, Hashable, CustomStringConvertible {
     /// The canonical form used for comparison and hashing.
     public var normalized: String {
         normalizedRDNs.joined(separator: ",")
-    }
-
-    private var normalizedRDNs: [String] {
-        rdns.map { rdn in
-            rdn.map { "\($0.type.lowercased())=\(Self.escape($0.value.trimmingSpaces().lowercased()))" }
-                .sorted().joined(separator: "+")
-        }
     }
 
     public static func == (lhs: DistinguishedName, rhs: DistinguishedName) -> Bool {
@@ -74,6 +80,11 @@ public struct DistinguishedName: Sendable, Hashable, CustomStringConvertible {
 
     /// Escapes a value for a DN string (RFC 4514 section 2.4).
     public static func escape(_ value: String) -> String {
+        let needsNothing = value.utf8.withContiguousStorageIfAvailable { bytes in
+            guard let first = bytes.first, let last = bytes.last, first != 0x20, first != 0x23, last != 0x20 else { return bytes.isEmpty }
+            return !bytes.contains { [0x2C, 0x2B, 0x22, 0x5C, 0x3C, 0x3E, 0x3B, 0x3D, 0x00].contains($0) }
+        } ?? false
+        if needsNothing { return value }
         var result = ""
         let scalars = Array(value.unicodeScalars)
         for (index, scalar) in scalars.enumerated() {

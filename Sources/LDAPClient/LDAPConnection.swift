@@ -77,9 +77,16 @@ public struct LDAPEntry: Sendable {
     /// Attribute names as the server sent them, with their values, in order.
     public var attributes: [(name: String, values: [[UInt8]])]
 
-    /// The values of an attribute (name compared case-insensitively), as bytes.
+    /// The values of an attribute (name compared case-insensitively, as LDAP does), as bytes.
     public func bytes(_ name: String) -> [[UInt8]] {
-        attributes.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.values ?? []
+        attributes.first { Self.sameName($0.name, name) }?.values ?? []
+    }
+
+    /// ASCII case-insensitive equality (attribute descriptions are ASCII), without Foundation.
+    static func sameName(_ a: String, _ b: String) -> Bool {
+        let x = a.utf8, y = b.utf8
+        guard x.count == y.count else { return false }
+        return zip(x, y).allSatisfy { $0 == $1 || ($0 | 0x20 == $1 | 0x20 && ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A) }
     }
 
     /// The values of an attribute as UTF-8 strings (invalid UTF-8 values are left out).
@@ -291,24 +298,49 @@ public final class LDAPConnection {
             defer { ldap_control_free(control) }
             var controls: [UnsafeMutablePointer<LDAPControl>?] = [control, nil]
             var timeout = timeval(options.operationTimeout)
-            var result: OpaquePointer?
+            var messageId: Int32 = 0
             code = controls.withUnsafeMutableBufferPointer { controlBuffer in
-                ldap_search_ext_s(handle, base, scope.value, filter, attributeList.pointer, 0, controlBuffer.baseAddress, nil, &timeout, 0, &result)
+                ldap_search_ext(handle, base, scope.value, filter, attributeList.pointer, 0, controlBuffer.baseAddress, nil, &timeout, 0, &messageId)
             }
-            defer { if let result { ldap_msgfree(result) } }
-            guard code == LDAP_SUCCESS, let result else {
-                throw LDAPError(code: code, operation: "search \(base) (page \(page), \(total) entries so far)", handle: handle, detail: code == LDAP_SIZELIMIT_EXCEEDED ? "the server stopped at its size limit for this bind; the pull is incomplete" : nil)
+            guard code == LDAP_SUCCESS else {
+                throw LDAPError(code: code, operation: "search \(base) (page \(page), \(total) entries so far)", handle: handle)
             }
-            if ldap_count_references(handle, result) > 0 {
-                throw LDAPError(kind: .referral, resultCode: LDAP_REFERRAL, operation: "search \(base)", message: "the server referred part of the tree to another server (\(references(in: result).joined(separator: ", "))), which is not followed; the pull is incomplete. Narrow the base DN or point at a server that holds the whole tree")
+            // Entries are handed over as they arrive, so parsing overlaps with the server sending.
+            var finished = false
+            while !finished {
+                var message: OpaquePointer?
+                var wait = timeval(options.operationTimeout)
+                let type = ldap_result(handle, messageId, LDAP_MSG_ONE, &wait, &message)
+                defer { if let message { ldap_msgfree(message) } }
+                switch type {
+                case 0x64:  // LDAP_RES_SEARCH_ENTRY
+                    guard let message, let entry = ldap_first_entry(handle, message) else { continue }
+                    do {
+                        try body(read(entry))
+                    } catch {
+                        ldap_abandon_ext(handle, messageId, nil, nil)
+                        throw error
+                    }
+                    total += 1
+                case 0x73:  // LDAP_RES_SEARCH_REFERENCE
+                    ldap_abandon_ext(handle, messageId, nil, nil)
+                    let urls = message.map { references(in: $0) } ?? []
+                    throw LDAPError(kind: .referral, resultCode: LDAP_REFERRAL, operation: "search \(base)", message: "the server referred part of the tree to another server (\(urls.joined(separator: ", "))), which is not followed; the pull is incomplete. Narrow the base DN or point at a server that holds the whole tree")
+                case 0x65:  // LDAP_RES_SEARCH_RESULT
+                    guard let message else { continue }
+                    try nextCookie(from: message, into: &cookie, base: base, page: page, total: total)
+                    finished = true
+                case 0:
+                    ldap_abandon_ext(handle, messageId, nil, nil)
+                    throw LDAPError(kind: .timeout, resultCode: LDAP_TIMEOUT, operation: "search \(base)", message: "no answer within \(Int(options.operationTimeout)) s (page \(page), \(total) entries so far); the pull is incomplete")
+                case -1:
+                    var result: Int32 = LDAP_SERVER_DOWN
+                    ldap_get_option(handle, LDAP_OPT_RESULT_CODE, &result)
+                    throw LDAPError(code: result, operation: "search \(base) (page \(page), \(total) entries so far)", handle: handle, detail: "the connection failed mid-search; the pull is incomplete")
+                default:
+                    continue
+                }
             }
-            var entry = ldap_first_entry(handle, result)
-            while let current = entry {
-                try body(read(current))
-                total += 1
-                entry = ldap_next_entry(handle, current)
-            }
-            try nextCookie(from: result, into: &cookie, base: base)
         } while cookie.bv_len > 0
         return total
     }
@@ -334,13 +366,22 @@ public final class LDAPConnection {
         return read(entry)
     }
 
-    private func nextCookie(from result: OpaquePointer, into cookie: inout berval, base: String) throws(LDAPError) {
+    private func nextCookie(from result: OpaquePointer, into cookie: inout berval, base: String, page: Int, total: Int) throws(LDAPError) {
         var code: Int32 = 0
         var serverControls: UnsafeMutablePointer<UnsafeMutablePointer<LDAPControl>?>?
-        let parsed = ldap_parse_result(handle, result, &code, nil, nil, nil, &serverControls, 0)
-        defer { if let serverControls { ldap_controls_free(serverControls) } }
+        var diagnostic: UnsafeMutablePointer<CChar>?
+        let parsed = ldap_parse_result(handle, result, &code, nil, &diagnostic, nil, &serverControls, 0)
+        defer {
+            if let serverControls { ldap_controls_free(serverControls) }
+            if let diagnostic { ldap_memfree(diagnostic) }
+        }
         guard parsed == LDAP_SUCCESS else { throw LDAPError(code: parsed, operation: "search \(base)", handle: handle) }
-        guard code == LDAP_SUCCESS else { throw LDAPError(code: code, operation: "search \(base)", handle: handle) }
+        guard code == LDAP_SUCCESS else {
+            let text = diagnostic.map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
+            throw LDAPError(
+                code: code, operation: "search \(base) (page \(page), \(total) entries so far)", diagnostic: text,
+                detail: code == LDAP_SIZELIMIT_EXCEEDED ? "the server stopped at its size limit for this bind; the pull is incomplete" : "the pull is incomplete")
+        }
         if cookie.bv_val != nil {
             ber_memfree(cookie.bv_val)
             cookie = berval(bv_len: 0, bv_val: nil)

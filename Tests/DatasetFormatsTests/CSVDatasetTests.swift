@@ -129,3 +129,23 @@ struct DatasetFileTests {
         #expect(contents == .groups([GroupRow(groupId: "root", name: "Root"), GroupRow(groupId: "child", name: "Child, Inc", parentGroupId: "root")]))
     }
 }
+
+@Suite("JSON Lines writer")
+struct JSONLinesWriterTests {
+    @Test func usersRoundTripThroughTheReader() throws {
+        let rows = [
+            UserRow(account: "alice", name: "Smith, \"Al\"\nline\t2 \\ \u{1}", email: "a@x", mobile: "+86 1", accountType: "Administrator",
+                    groupIds: ["g1", "g\"2"], disabled: true, externalId: "e-1", thirdParty: ["ldapDN": "uid=alice,ou=Sales\\2C EMEA", "wecom": "张伟"]),
+            UserRow(account: "bob"),
+        ]
+        let text = JSONLinesWriter.lines(rows)
+        let read = try DatasetReader(kind: .users).read(bytes: Array(text.utf8), file: "u.jsonl", format: .jsonLines)
+        #expect(read == .users(rows))
+    }
+
+    @Test func groupsRoundTripThroughTheReader() throws {
+        let rows = [GroupRow(groupId: "ou-1", name: "Forschung Zürich", parentGroupId: "", externalId: "1"), GroupRow(groupId: "ou-2", name: "Sales, EMEA", parentGroupId: "ou-1")]
+        let read = try DatasetReader(kind: .groups).read(bytes: Array(JSONLinesWriter.lines(rows).utf8), file: "g.jsonl", format: .jsonLines)
+        #expect(read == .groups(rows))
+    }
+}

@@ -25,7 +25,16 @@ public final class Slapd {
 
     /// Starts slapd with the sample directory `ldif` loaded (after the base entries); with `tls`,
     /// it also listens on `ldaps://` and offers StartTLS, with a certificate from a CA made here.
-    public init(ldif: String, tls: Bool = false) throws {
+    public convenience init(ldif: String, tls: Bool = false) throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("slapd-ldif-\(UUID().uuidString).ldif")
+        try ldif.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        try self.init(ldifFile: file.path, tls: tls)
+    }
+
+    /// Starts slapd with the entries of an LDIF file loaded after the base entries (for large
+    /// directories that should not sit in memory as one string).
+    public init(ldifFile: String, tls: Bool = false) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("slapd-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("db"), withIntermediateDirectories: true)
         port = try Self.freePort()
@@ -59,9 +68,10 @@ public final class Slapd {
             limits users size.soft=\(readerSizeLimit) size.hard=\(readerSizeLimit) size.prtotal=\(readerSizeLimit)
             limits anonymous size.soft=\(readerSizeLimit) size.hard=\(readerSizeLimit) size.prtotal=\(readerSizeLimit)
             """).write(toFile: config, atomically: true, encoding: .utf8)
-        let data = folder.appendingPathComponent("data.ldif").path
-        try (Self.baseLDIF(suffix: suffix, reader: readerDN, password: readerPassword) + ldif).write(toFile: data, atomically: true, encoding: .utf8)
-        try Self.runToEnd("/usr/sbin/slapadd", ["-q", "-f", config, "-l", data])
+        let base = folder.appendingPathComponent("base.ldif").path
+        try Self.baseLDIF(suffix: suffix, reader: readerDN, password: readerPassword).write(toFile: base, atomically: true, encoding: .utf8)
+        try Self.runToEnd("/usr/sbin/slapadd", ["-q", "-f", config, "-l", base])
+        try Self.runToEnd("/usr/sbin/slapadd", ["-q", "-f", config, "-l", ldifFile])
 
         pid = try Self.spawn(
             "/usr/sbin/slapd", ["-f", config, "-h", "ldap://127.0.0.1:\(port)/" + (tlsPort.map { " ldaps://127.0.0.1:\($0)/" } ?? ""), "-d", "0"],
@@ -98,7 +108,7 @@ public final class Slapd {
     /// Starts a program with an empty signal mask and default signal handlers. (Test threads block
     /// every signal, and a child started with `Process` inherits that mask: slapd would then never
     /// see SIGTERM.) Output goes to `log`.
-    static func spawn(_ path: String, _ arguments: [String], log: String) throws -> pid_t {
+    public static func spawn(_ path: String, _ arguments: [String], log: String) throws -> pid_t {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }

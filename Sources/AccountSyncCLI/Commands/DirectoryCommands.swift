@@ -1,5 +1,6 @@
 import AccountSyncApp
 import ArgumentParser
+import DatasetFormats
 import Foundation
 import SyncCore
 
@@ -67,8 +68,8 @@ struct PullCommand: ParsableCommand {
             try report { () throws(AppError) in
                 do {
                     try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-                    try JSONLines.write(pulled.users, to: output + "/users.jsonl")
-                    try JSONLines.write(pulled.groups, to: output + "/groups.jsonl")
+                    try Data(JSONLinesWriter.lines(pulled.users).utf8).write(to: URL(fileURLWithPath: output + "/users.jsonl"), options: .atomic)
+                    try Data(JSONLinesWriter.lines(pulled.groups).utf8).write(to: URL(fileURLWithPath: output + "/groups.jsonl"), options: .atomic)
                 } catch {
                     throw AppError(.storeUnavailable, "cannot write to \(output): \(error.localizedDescription)")
                 }
@@ -78,19 +79,5 @@ struct PullCommand: ParsableCommand {
             try report { () throws(AppError) in try app.withStore { try app.storePulled(pulled, in: $0) } }
             print("stored \(pulled.users.count) users as dataset '\(app.config.usersDataset ?? "")' and \(pulled.groups.count) groups as dataset '\(app.config.groupsDataset ?? "")'")
         }
-    }
-}
-
-/// Writes rows as JSON Lines, one object a line, in the shape `datasets import` reads.
-enum JSONLines {
-    static func write<T: Encodable>(_ rows: [T], to path: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        var data = Data()
-        for row in rows {
-            data.append(try encoder.encode(row))
-            data.append(UInt8(ascii: "\n"))
-        }
-        try data.write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 }

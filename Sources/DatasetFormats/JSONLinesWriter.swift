@@ -1,0 +1,70 @@
+import SyncCore
+
+/// Writes datasets as JSON Lines in exactly the shape `DatasetReader` reads: one object a line,
+/// keys sorted. Hand-rolled because Foundation's JSONEncoder was half the cost of a 100,000-user
+/// pull; the round trip through the reader is tested.
+public enum JSONLinesWriter {
+    public static func lines(_ rows: [UserRow]) -> String {
+        var out = ""
+        out.reserveCapacity(rows.count * 200)
+        for row in rows {
+            out += "{\"account\":"; string(row.account, into: &out)
+            out += ",\"accountType\":"; string(row.accountType, into: &out)
+            out += ",\"disabled\":"; out += row.disabled ? "true" : "false"
+            out += ",\"email\":"; string(row.email, into: &out)
+            out += ",\"externalId\":"; string(row.externalId, into: &out)
+            out += ",\"groupIds\":["
+            for (index, id) in row.groupIds.enumerated() {
+                if index > 0 { out += "," }
+                string(id, into: &out)
+            }
+            out += "],\"mobile\":"; string(row.mobile, into: &out)
+            out += ",\"name\":"; string(row.name, into: &out)
+            out += ",\"thirdParty\":{"
+            for (index, (system, id)) in row.thirdParty.sorted(by: { $0.key < $1.key }).enumerated() {
+                if index > 0 { out += "," }
+                string(system, into: &out)
+                out += ":"
+                string(id, into: &out)
+            }
+            out += "}}\n"
+        }
+        return out
+    }
+
+    public static func lines(_ rows: [GroupRow]) -> String {
+        var out = ""
+        for row in rows {
+            out += "{\"externalId\":"; string(row.externalId, into: &out)
+            out += ",\"groupId\":"; string(row.groupId, into: &out)
+            out += ",\"name\":"; string(row.name, into: &out)
+            out += ",\"parentGroupId\":"; string(row.parentGroupId, into: &out)
+            out += "}\n"
+        }
+        return out
+    }
+
+    /// A JSON string literal: quotes, backslashes and control characters escaped; UTF-8 kept.
+    static func string(_ value: String, into out: inout String) {
+        out += "\""
+        let plain = value.utf8.allSatisfy { $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C }
+        if plain {
+            out += value
+        } else {
+            for scalar in value.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\r": out += "\\r"
+                case "\t": out += "\\t"
+                case _ where scalar.value < 0x20:
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                default: out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        out += "\""
+    }
+}
