@@ -44,13 +44,16 @@ public struct DirectoryPuller {
 
         // Org units: the OU tree.
         var units: [String: Unit] = [:]  // normalized DN → unit
+        var unitsByServerDN: [String: Unit] = [:]  // the DN exactly as the server wrote it → unit
         var unitOrder: [String] = []
         if settings.groups.from != .groupObjects {
             try ldap.search(base: settings.groups.base, filter: settings.groups.ouFilter, attributes: ["ou", "name", externalIdAttribute], pageSize: settings.pageSize) { entry in
                 let dn = try DistinguishedName(entry.dn)
                 let name = entry.string("ou") ?? entry.string("name") ?? dn.leafValue ?? entry.dn
                 let id = "ou-" + (externalId(entry) ?? dn.normalized)
-                units[dn.normalized] = Unit(dn: dn, groupId: id, name: name, externalId: externalId(entry) ?? "")
+                let unit = Unit(dn: dn, groupId: id, name: name, externalId: externalId(entry) ?? "")
+                units[dn.normalized] = unit
+                unitsByServerDN[entry.dn] = unit
                 unitOrder.append(dn.normalized)
             }
         }
@@ -74,10 +77,11 @@ public struct DirectoryPuller {
         }
 
         // Disabled users, by a server-side filter.
+        // Keyed by the DN as the server writes it: the same server writes the same entry's DN the same way.
         var disabled = Set<String>()
         if let disabledFilter = settings.users.disabledFilter {
             try ldap.search(base: settings.users.base, scope: settings.users.scope, filter: LDAPFilter.and([settings.users.filter, disabledFilter]), attributes: ["1.1"], pageSize: settings.pageSize) { entry in
-                disabled.insert(try DistinguishedName(entry.dn).normalized)
+                disabled.insert(entry.dn)
             }
         }
 
@@ -89,22 +93,32 @@ public struct DirectoryPuller {
         let map = settings.users.map
         try ldap.search(base: settings.users.base, scope: settings.users.scope, filter: settings.users.filter,
                         attributes: [map.account, map.name, map.email, map.mobile, map.externalId, "memberOf"], pageSize: settings.pageSize) { entry in
-            let dn = try DistinguishedName(entry.dn)
-            let key = dn.normalized
             let account = entry.string(map.account) ?? ""
             if account.isEmpty {
                 problems.append("\(entry.dn): no '\(map.account)' attribute, so it has no account; the run reports it as MISSING_REQUIRED_FIELD")
             }
             var groupIds: [String] = []
-            if let unit = enclosingUnit(of: dn, in: units) { groupIds.append(unit.groupId) }
-            let memberOf = membership.groups(of: key).union(entry.strings("memberOf").compactMap { try? DistinguishedName($0).normalized })
-            for groupDN in memberOf.sorted() {
-                if let group = groupObjects[groupDN] { groupIds.append(group.groupId) }
+            // Fast path: the text after the first RDN is the enclosing OU's DN as the server wrote it.
+            var parsed: DistinguishedName?
+            if let unit = unitsByServerDN[Self.parentText(of: entry.dn)] {
+                groupIds.append(unit.groupId)
+            } else if !units.isEmpty {
+                parsed = try DistinguishedName(entry.dn)
+                if let unit = enclosingUnit(of: parsed!, in: units) { groupIds.append(unit.groupId) }
+            }
+            var memberOf = Set<String>()
+            let memberOfValues = entry.strings("memberOf")
+            if !groupObjects.isEmpty || !memberOfValues.isEmpty {
+                let key = try (parsed ?? DistinguishedName(entry.dn)).normalized
+                memberOf = membership.groups(of: key).union(memberOfValues.compactMap { try? DistinguishedName($0).normalized })
+                for groupDN in memberOf.sorted() {
+                    if let group = groupObjects[groupDN] { groupIds.append(group.groupId) }
+                }
             }
             let type = typeRules.first { memberOf.contains($0.dn) }?.type ?? settings.users.accountType.defaultType
             users.append(UserRow(
                 account: account, name: entry.string(map.name) ?? "", email: entry.string(map.email) ?? "",
-                mobile: entry.string(map.mobile) ?? "", accountType: type, groupIds: groupIds, disabled: disabled.contains(key),
+                mobile: entry.string(map.mobile) ?? "", accountType: type, groupIds: groupIds, disabled: disabled.contains(entry.dn),
                 externalId: externalId(entry) ?? "", thirdParty: ["ldapDN": entry.dn]))
         }
 
@@ -127,6 +141,23 @@ public struct DirectoryPuller {
         guard let bytes = entry.bytes(attribute).first, !bytes.isEmpty else { return nil }
         if attribute.lowercased() == "objectguid" { return ActiveDirectory.guidString(bytes) }
         return String(validating: bytes, as: UTF8.self)
+    }
+
+    /// The text after a DN's first unescaped comma: its parent, as the server wrote it.
+    static func parentText(of dn: String) -> String {
+        let bytes = dn.utf8
+        var escaped = false
+        for index in bytes.indices {
+            let byte = bytes[index]
+            if escaped {
+                escaped = false
+            } else if byte == UInt8(ascii: "\\") {
+                escaped = true
+            } else if byte == UInt8(ascii: ",") {
+                return String(dn[bytes.index(after: index)...])
+            }
+        }
+        return ""
     }
 
     /// The nearest OU above `dn` that is part of the tree.
