@@ -47,7 +47,10 @@ public enum JSONLinesWriter {
     /// A JSON string literal: quotes, backslashes and control characters escaped; UTF-8 kept.
     static func string(_ value: String, into out: inout String) {
         out += "\""
-        let plain = value.utf8.allSatisfy { $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C }
+        let plain = value.utf8.withContiguousStorageIfAvailable { bytes in
+            for byte in bytes where byte < 0x20 || byte == 0x22 || byte == 0x5C { return false }
+            return true
+        } ?? false
         if plain {
             out += value
         } else {
