@@ -11,31 +11,9 @@ scripts/install-deps.sh
 swift build --product account-sync
 bin=$(swift build --show-bin-path)/account-sync
 
+source scripts/throwaway-slapd.sh
 work=$(mktemp -d -t account-sync-demo.XXXXXX)
-mkdir -p "$work/db"
-socket="$work/ldapi"
-uri="ldapi://$(sed 's|/|%2F|g' <<<"$socket")"
 suffix="dc=acme,dc=example"
-admin="cn=admin,$suffix"
-printf 'demo-admin-secret' >"$work/bind.pw"
-chmod 600 "$work/bind.pw"
-
-cat >"$work/slapd.conf" <<CONF
-include /etc/ldap/schema/core.schema
-include /etc/ldap/schema/cosine.schema
-include /etc/ldap/schema/nis.schema
-include /etc/ldap/schema/inetorgperson.schema
-modulepath /usr/lib/ldap
-moduleload back_mdb
-pidfile $work/slapd.pid
-database mdb
-maxsize 268435456
-suffix "$suffix"
-rootdn "$admin"
-rootpw demo-admin-secret
-directory $work/db
-index objectClass eq
-CONF
 
 # The sample organisation.
 {
@@ -60,12 +38,9 @@ CONF
     for n in 0 1 8; do printf 'member: uid=u%03d,%s,ou=Acme,%s\n' "$n" "${units[$((n % 8))]}" "$suffix"; done
     printf '\n'
 } >"$work/sample.ldif"
-
-/usr/sbin/slapadd -q -f "$work/slapd.conf" -l "$work/sample.ldif"
-/usr/sbin/slapd -f "$work/slapd.conf" -h "$uri"
-stop_slapd() { [[ -f "$work/slapd.pid" ]] && kill "$(cat "$work/slapd.pid")" 2>/dev/null || true; }
-trap stop_slapd EXIT
-for _ in $(seq 50); do [[ -S "$socket" ]] && break; sleep 0.1; done
+throwaway_slapd "$work/slapd" "$suffix" demo-admin-secret "$work/sample.ldif"
+uri=$SLAPD_URI
+admin=$SLAPD_ADMIN
 
 cat >"$work/config.yaml" <<YAML
 store: { path: store.sqlite }
@@ -73,7 +48,7 @@ source:
   kind: ldap
   profile: openldap
   uri: "$uri"
-  bind: { dn: "$admin", passwordFile: $work/bind.pw }
+  bind: { dn: "$admin", passwordFile: $work/slapd/bind.pw }
   users:
     base: "ou=Acme,$suffix"
     disabledFilter: "(employeeType=disabled)"
@@ -112,7 +87,7 @@ changetype: modrdn
 newrdn: ou=Applications
 deleteoldrdn: 1
 LDIF
-ldapmodify -x -H "$uri" -D "$admin" -y "$work/bind.pw" -f "$work/day2.ldif" >/dev/null
+ldapmodify -x -H "$uri" -D "$admin" -y "$work/slapd/bind.pw" -f "$work/day2.ldif" >/dev/null
 step "$bin" run
 step "$bin" history
 echo

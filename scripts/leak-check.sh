@@ -9,26 +9,9 @@ scripts/install-deps.sh >/dev/null
 swift build --sanitize=address --scratch-path .build-asan --product account-sync >/dev/null
 bin=$(swift build --sanitize=address --scratch-path .build-asan --show-bin-path)/account-sync
 
+source scripts/throwaway-slapd.sh
 work=$(mktemp -d -t account-sync-leaks.XXXXXX)
-mkdir -p "$work/db"
-socket="$work/ldapi"
-uri="ldapi://$(sed 's|/|%2F|g' <<<"$socket")"
-printf 'leak-check-secret' >"$work/bind.pw"
-chmod 600 "$work/bind.pw"
-cat >"$work/slapd.conf" <<CONF
-include /etc/ldap/schema/core.schema
-include /etc/ldap/schema/cosine.schema
-include /etc/ldap/schema/inetorgperson.schema
-modulepath /usr/lib/ldap
-moduleload back_mdb
-pidfile $work/slapd.pid
-database mdb
-maxsize 268435456
-suffix "dc=example,dc=com"
-rootdn "cn=admin,dc=example,dc=com"
-rootpw leak-check-secret
-directory $work/db
-CONF
+THROWAWAY_CLEANUP=$work
 {
     printf 'dn: dc=example,dc=com\nobjectClass: dcObject\nobjectClass: organization\ndc: example\no: Example\n\n'
     printf 'dn: ou=People,dc=example,dc=com\nobjectClass: organizationalUnit\nou: People\n\n'
@@ -37,16 +20,13 @@ CONF
         printf 'dn: uid=u%d,ou=Team %d,ou=People,dc=example,dc=com\nobjectClass: inetOrgPerson\nuid: u%d\ncn: User %d\nsn: U\nmail: u%d@example.com\n\n' "$n" $((n % 10)) "$n" "$n" "$n"
     done
 } >"$work/data.ldif"
-/usr/sbin/slapadd -q -f "$work/slapd.conf" -l "$work/data.ldif"
-/usr/sbin/slapd -f "$work/slapd.conf" -h "$uri"
-trap '[[ -f "$work/slapd.pid" ]] && kill "$(cat "$work/slapd.pid")" 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 50); do [[ -S "$socket" ]] && break; sleep 0.1; done
+throwaway_slapd "$work/slapd" "dc=example,dc=com" leak-check-secret "$work/data.ldif"
 cat >"$work/config.yaml" <<YAML
 store: { path: store.sqlite }
 source:
   kind: ldap
-  uri: "$uri"
-  bind: { dn: "cn=admin,dc=example,dc=com", passwordFile: $work/bind.pw }
+  uri: "$SLAPD_URI"
+  bind: { dn: "$SLAPD_ADMIN", passwordFile: $work/slapd/bind.pw }
   pageSize: 500
   users: { base: "ou=People,dc=example,dc=com" }
 sync:
