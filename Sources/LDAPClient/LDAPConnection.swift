@@ -291,7 +291,7 @@ public final class LDAPConnection {
     @discardableResult
     public func search(
         base: String, scope: SearchScope = .subtree, filter: String = "(objectClass=*)", attributes: [String]? = nil,
-        pageSize: Int = 500, body: (LDAPEntry) throws -> Void
+        pageSize: Int = 500, followRanges: Bool = true, body: (LDAPEntry) throws -> Void
     ) throws -> Int {
         try connect()
         let attributeList = CStringArray(attributes)
@@ -325,7 +325,9 @@ public final class LDAPConnection {
                 case 0x64:  // LDAP_RES_SEARCH_ENTRY
                     guard let message, let entry = ldap_first_entry(handle, message) else { continue }
                     do {
-                        try body(read(entry))
+                        var value = read(entry)
+                        if followRanges { try completeRanges(&value) }
+                        try body(value)
                     } catch {
                         ldap_abandon_ext(handle, messageId, nil, nil)
                         throw error
@@ -355,9 +357,12 @@ public final class LDAPConnection {
     }
 
     /// Every entry of a search, paged, in one array.
-    public func searchAll(base: String, scope: SearchScope = .subtree, filter: String = "(objectClass=*)", attributes: [String]? = nil, pageSize: Int = 500) throws -> [LDAPEntry] {
+    public func searchAll(
+        base: String, scope: SearchScope = .subtree, filter: String = "(objectClass=*)", attributes: [String]? = nil, pageSize: Int = 500,
+        followRanges: Bool = true
+    ) throws -> [LDAPEntry] {
         var entries: [LDAPEntry] = []
-        try search(base: base, scope: scope, filter: filter, attributes: attributes, pageSize: pageSize) { entries.append($0) }
+        try search(base: base, scope: scope, filter: filter, attributes: attributes, pageSize: pageSize, followRanges: followRanges) { entries.append($0) }
         return entries
     }
 
