@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Installs the Debian packages account-sync needs to build, test and run its demo, when missing.
+# Installs the Debian packages account-sync needs to build and run its demo, when missing;
+# `install-deps.sh test` adds what the tests need (Samba's AD DC, for the Active Directory tests).
 # Needs root (or sudo). Safe to run again: it installs only what is not there.
 set -euo pipefail
 
 packages=(libsqlite3-dev libldap2-dev slapd ldap-utils openssl)
+if [[ "${1:-}" == "test" ]]; then
+    packages+=(samba samba-ad-dc samba-ad-provision samba-dsdb-modules iproute2)
+fi
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/install-deps.sh
+scripts/install-deps.sh test
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0

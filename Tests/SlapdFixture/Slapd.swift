@@ -176,14 +176,14 @@ public final class Slapd {
     }
 
     /// A CA and a server certificate for 127.0.0.1 / localhost signed by it; returns the CA file.
-    static func makeCertificates(in folder: URL) throws -> String {
+    public static func makeCertificates(in folder: URL, ip: String = "127.0.0.1") throws -> String {
         let path = folder.path
         try """
             [req]
             distinguished_name = dn
             [dn]
             [server]
-            subjectAltName = IP:127.0.0.1, DNS:localhost
+            subjectAltName = IP:\(ip), DNS:localhost
             basicConstraints = CA:FALSE
             keyUsage = digitalSignature, keyEncipherment
             extendedKeyUsage = serverAuth
@@ -192,7 +192,7 @@ public final class Slapd {
         try runToEnd(openssl, ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=account-sync test CA",
                                "-keyout", "\(path)/ca.key", "-out", "\(path)/ca.pem", "-config", "\(path)/openssl.cnf",
                                "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"])
-        try runToEnd(openssl, ["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", "\(path)/server.key",
+        try runToEnd(openssl, ["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=\(ip)", "-keyout", "\(path)/server.key",
                                "-out", "\(path)/server.csr", "-config", "\(path)/openssl.cnf"])
         try runToEnd(openssl, ["x509", "-req", "-in", "\(path)/server.csr", "-CA", "\(path)/ca.pem", "-CAkey", "\(path)/ca.key",
                                "-CAcreateserial", "-days", "2", "-out", "\(path)/server.pem", "-extfile", "\(path)/openssl.cnf", "-extensions", "server"])
@@ -231,10 +231,11 @@ public final class Slapd {
         }
     }
 
-    public static func runToEnd(_ executable: String, _ arguments: [String]) throws {
+    public static func runToEnd(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
