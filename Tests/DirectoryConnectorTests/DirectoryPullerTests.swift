@@ -101,6 +101,24 @@ final class DirectoryPullerTests {
         #expect(try pull(settings()).users.count == 124)
     }
 
+    @Test func memberOfFromTheOverlayDrivesAccountTypeWithoutPullingGroupObjects() throws {
+        // The memberof overlay maintains memberOf for groups added over LDAP (slapadd bypasses it).
+        try slapd.modify("""
+            dn: cn=reviewers,ou=Groups,dc=example,dc=com
+            changetype: add
+            objectClass: groupOfNames
+            cn: reviewers
+            member: uid=carol,ou=Acme,dc=example,dc=com
+
+            """)
+        var config = settings(from: .ouTree)
+        config.groups.base = "ou=Acme,\(slapd.suffix)"
+        config.users.accountType = AccountTypeRules(defaultType: "Read-Only User", rules: [.init(memberOf: "CN=Reviewers,OU=Groups,DC=example,DC=com", type: "Administrator")])
+        let pulled = try pull(config)
+        #expect(pulled.users.first { $0.account == "carol" }?.accountType == "Administrator")
+        #expect(pulled.users.first { $0.account == "alice" }?.accountType == "Read-Only User")
+    }
+
     @Test func objectGUIDIsFormattedCanonically() {
         let bytes: [UInt8] = [0xe0, 0x04, 0x25, 0x3f, 0x89, 0x4f, 0xd3, 0x11, 0x9a, 0x0c, 0x03, 0x05, 0xe8, 0x2c, 0x33, 0x01]
         #expect(ActiveDirectory.guidString(bytes) == "3f2504e0-4f89-11d3-9a0c-0305e82c3301")

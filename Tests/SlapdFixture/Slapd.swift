@@ -54,6 +54,7 @@ public final class Slapd {
             include /etc/ldap/schema/inetorgperson.schema
             modulepath /usr/lib/ldap
             moduleload back_mdb
+            moduleload memberof
             pidfile \(folder.path)/slapd.pid
             argsfile \(folder.path)/slapd.args
             access to attrs=userPassword by self write by anonymous auth by * none
@@ -65,6 +66,8 @@ public final class Slapd {
             rootpw \(adminPassword)
             directory \(folder.path)/db
             index objectClass eq
+            overlay memberof
+            memberof-refint true
             limits users size.soft=\(readerSizeLimit) size.hard=\(readerSizeLimit) size.prtotal=\(readerSizeLimit)
             limits anonymous size.soft=\(readerSizeLimit) size.hard=\(readerSizeLimit) size.prtotal=\(readerSizeLimit)
             """).write(toFile: config, atomically: true, encoding: .utf8)
