@@ -88,7 +88,8 @@ extension AccountSync {
             try ldap.connect()
             check.pass("connect", "connected to \(uris.joined(separator: " or "))")
             if let session = ldap.tlsSession {
-                check.pass("tls", "\(session.version), \(session.cipher); certificate verified \(source.connection.tls.verifyCertificate ? "with \(source.connection.tls.caFile ?? "the system's CAs")" : "— NOT verified (requireCert: false)")")
+                let certificate = ldap.peerCertificate.map { "; server certificate \($0)" } ?? ""
+                check.pass("tls", "\(session.version), \(session.cipher)\(certificate); verified \(source.connection.tls.verifyCertificate ? "with \(source.connection.tls.caFile ?? "the system's CAs")" : "— NOT verified (requireCert: false)")")
             } else {
                 let local = uris.allSatisfy { $0.lowercased().hasPrefix("ldapi://") }
                 check.pass("tls", local ? "a local socket (ldapi://): nothing crosses the network" : "NOT encrypted (plain ldap:// without StartTLS)")

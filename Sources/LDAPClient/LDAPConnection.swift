@@ -203,7 +203,10 @@ public final class LDAPConnection {
 
     private func tlsFailure(at uri: String) -> String {
         let trust = options.tls.caFile.map { "the CA file \($0)" } ?? options.tls.caDirectory.map { "the CA directory \($0)" } ?? "the system's trusted CAs"
-        return "the TLS handshake with \(uri) failed: the server's certificate could not be verified with \(trust) (wrong or missing CA, a name that does not match the URI, or an expired certificate); set tls.caFile to the CA that signed it"
+        let firstURI = uri.split(separator: ",").first.map { String($0).trimmingSpaces() } ?? uri
+        let presented = Self.presentedCertificate(uri: firstURI, startTLS: options.startTLS, networkTimeout: options.networkTimeout)
+            .map { " The server presented \($0)." } ?? ""
+        return "the TLS handshake with \(uri) failed: the server's certificate could not be verified with \(trust) (wrong or missing CA, a name that does not match the URI, or an expired certificate).\(presented) Set tls.caFile to the CA that signed it"
     }
 
     /// Whether a TCP connection to the URI's host and port succeeds within 3 s.
@@ -243,6 +246,26 @@ public final class LDAPConnection {
         }
         guard let version = text(LDAP_OPT_X_TLS_VERSION) else { return nil }
         return (version, text(LDAP_OPT_X_TLS_CIPHER) ?? "?")
+    }
+
+    /// The server's certificate, when the session is encrypted with TLS.
+    public var peerCertificate: CertificateSummary? {
+        var der = berval(bv_len: 0, bv_val: nil)
+        guard ldap_get_option(handle, LDAP_OPT_X_TLS_PEERCERT, &der) == LDAP_OPT_SUCCESS, let pointer = der.bv_val else { return nil }
+        defer { ber_memfree(pointer) }
+        let bytes = Array(UnsafeRawBufferPointer(start: pointer, count: Int(der.bv_len)))
+        return CertificateSummary(der: bytes)
+    }
+
+    /// The certificate a server presents, read over a connection that does not verify it — only
+    /// to tell an administrator what failed verification. Nothing is sent but the handshake.
+    static func presentedCertificate(uri: String, startTLS: Bool, networkTimeout: Double) -> CertificateSummary? {
+        var tls = TLSOptions()
+        tls.verifyCertificate = false
+        guard let probe = try? LDAPConnection(LDAPConnectionOptions(uris: [uri], startTLS: startTLS, tls: tls, networkTimeout: networkTimeout)),
+            (try? probe.connect()) != nil
+        else { return nil }
+        return probe.peerCertificate
     }
 
     /// Whether the session is encrypted (ldaps, StartTLS done, or a local socket).

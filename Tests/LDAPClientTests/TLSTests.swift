@@ -21,6 +21,11 @@ final class TLSTests {
         let ldap = try bindAsAdmin(LDAPConnectionOptions(uris: [slapd.tlsURI], tls: TLSOptions(caFile: slapd.caFile), networkTimeout: 5))
         #expect(ldap.isEncrypted)
         #expect(try ldap.searchAll(base: "ou=People,\(slapd.suffix)", filter: "(uid=*)").count == 3)
+        let certificate = try #require(ldap.peerCertificate)
+        #expect(certificate.subject == "CN=127.0.0.1")
+        #expect(certificate.issuer == "CN=account-sync test CA")
+        #expect(certificate.notAfter.hasSuffix(" UTC") && certificate.notAfter.count == 23)
+        #expect(ldap.tlsSession?.version.hasPrefix("TLS") == true)
     }
 
     @Test func ldapsFailsVerificationWithoutTheCA() throws {
@@ -29,6 +34,7 @@ final class TLSTests {
         } throws: { error in
             guard let error = error as? LDAPError else { return false }
             return error.kind == .tlsFailed && error.message.contains("could not be verified with the system's trusted CAs")
+                && error.message.contains("The server presented CN=127.0.0.1, issued by CN=account-sync test CA")
         }
     }
 
