@@ -293,8 +293,23 @@ public final class LDAPConnection {
                 return ldap_sasl_bind_s(handle, dn, cldap_sasl_simple(), &credential, nil, nil, &serverCredentials)
             }
         case .saslExternal:
-            var empty = berval(bv_len: 0, bv_val: nil)
-            code = ldap_sasl_bind_s(handle, nil, "EXTERNAL", &empty, nil, nil, &serverCredentials)
+            // The identity is the TLS client certificate (RFC 4422 EXTERNAL). Servers backed by
+            // Cyrus SASL answer the first step with an empty challenge: answer with an empty step.
+            var step = ldap_sasl_bind_s(handle, nil, "EXTERNAL", nil, nil, nil, &serverCredentials)
+            var rounds = 1
+            while step == LDAP_SASL_BIND_IN_PROGRESS && rounds < 3 {
+                if let credentials = serverCredentials {
+                    ber_bvfree(credentials)
+                    serverCredentials = nil
+                }
+                // A zero-length response, not an absent one (a nil pointer would be sent as "none").
+                step = "".withCString { pointer in
+                    var empty = berval(bv_len: 0, bv_val: UnsafeMutablePointer(mutating: pointer))
+                    return ldap_sasl_bind_s(handle, nil, "EXTERNAL", &empty, nil, nil, &serverCredentials)
+                }
+                rounds += 1
+            }
+            code = step
         }
         guard code == LDAP_SUCCESS else {
             let who: String

@@ -8,7 +8,13 @@ final class TLSTests {
     let slapd: Slapd
 
     init() throws {
-        slapd = try Slapd(ldif: sampleDirectory(people: 3), tls: true)
+        slapd = try Slapd(ldif: sampleDirectory(people: 3) + """
+            dn: ou=Secret,dc=example,dc=com
+            objectClass: organizationalUnit
+            ou: Secret
+
+
+            """, tls: true)
     }
 
     func bindAsAdmin(_ options: LDAPConnectionOptions) throws -> LDAPConnection {
@@ -52,5 +58,20 @@ final class TLSTests {
     @Test func verificationCanBeTurnedOffOnlyExplicitly() throws {
         let ldap = try bindAsAdmin(LDAPConnectionOptions(uris: [slapd.tlsURI], tls: TLSOptions(verifyCertificate: false), networkTimeout: 5))
         #expect(ldap.isEncrypted)
+    }
+
+    @Test func saslExternalBindsAsTheClientCertificatesIdentity() throws {
+        let client = try #require(slapd.clientCertificate)
+        let secret = "ou=Secret,\(slapd.suffix)"
+        let options = LDAPConnectionOptions(
+            uris: [slapd.tlsURI], tls: TLSOptions(caFile: slapd.caFile, certificateFile: client.certificate, keyFile: client.key), networkTimeout: 5)
+        let external = try LDAPConnection(options)
+        try external.bind(.saslExternal)
+        // Only cn=reader may read ou=Secret: seeing it proves the certificate's identity was used.
+        #expect(try external.searchAll(base: secret, scope: .base).count == 1)
+
+        let anonymous = try LDAPConnection(options)
+        try anonymous.bind(.anonymous)
+        #expect((try? anonymous.searchAll(base: secret, scope: .base))?.isEmpty ?? true)
     }
 }

@@ -44,6 +44,8 @@ public final class Slapd {
             TLSCACertificateFile \(folder.path)/ca.pem
             TLSCertificateFile \(folder.path)/server.pem
             TLSCertificateKeyFile \(folder.path)/server.key
+            TLSVerifyClient try
+            authz-regexp "^cn=([^,]+)$" "cn=$1,dc=example,dc=com"
 
             """ : ""
         let config = folder.appendingPathComponent("slapd.conf").path
@@ -58,6 +60,7 @@ public final class Slapd {
             pidfile \(folder.path)/slapd.pid
             argsfile \(folder.path)/slapd.args
             access to attrs=userPassword by self write by anonymous auth by * none
+            access to dn.subtree="ou=Secret,dc=example,dc=com" by dn.exact="\(readerDN)" read by * none
             access to * by * read
             database mdb
             maxsize 268435456
@@ -178,7 +181,14 @@ public final class Slapd {
         try Self.runToEnd("/usr/bin/ldapmodify", ["-x", "-H", uri, "-D", adminDN, "-y", passwordFile, "-f", changes])
     }
 
-    /// A CA and a server certificate for 127.0.0.1 / localhost signed by it; returns the CA file.
+    /// The client certificate (CN=reader, which authz-regexp maps to the reader's DN) for SASL
+    /// EXTERNAL, when started with TLS.
+    public var clientCertificate: (certificate: String, key: String)? {
+        tlsPort == nil ? nil : (folder.appendingPathComponent("client.pem").path, folder.appendingPathComponent("client.key").path)
+    }
+
+    /// A CA, a server certificate for 127.0.0.1 / localhost and a client certificate (CN=reader),
+    /// both signed by it; returns the CA file.
     public static func makeCertificates(in folder: URL, ip: String = "127.0.0.1") throws -> String {
         let path = folder.path
         try """
@@ -190,6 +200,10 @@ public final class Slapd {
             basicConstraints = CA:FALSE
             keyUsage = digitalSignature, keyEncipherment
             extendedKeyUsage = serverAuth
+            [client]
+            basicConstraints = CA:FALSE
+            keyUsage = digitalSignature, keyEncipherment
+            extendedKeyUsage = clientAuth
             """.write(toFile: "\(path)/openssl.cnf", atomically: true, encoding: .utf8)
         let openssl = "/usr/bin/openssl"
         try runToEnd(openssl, ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=account-sync test CA",
@@ -199,6 +213,10 @@ public final class Slapd {
                                "-out", "\(path)/server.csr", "-config", "\(path)/openssl.cnf"])
         try runToEnd(openssl, ["x509", "-req", "-in", "\(path)/server.csr", "-CA", "\(path)/ca.pem", "-CAkey", "\(path)/ca.key",
                                "-CAcreateserial", "-days", "2", "-out", "\(path)/server.pem", "-extfile", "\(path)/openssl.cnf", "-extensions", "server"])
+        try runToEnd(openssl, ["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=reader", "-keyout", "\(path)/client.key",
+                               "-out", "\(path)/client.csr", "-config", "\(path)/openssl.cnf"])
+        try runToEnd(openssl, ["x509", "-req", "-in", "\(path)/client.csr", "-CA", "\(path)/ca.pem", "-CAkey", "\(path)/ca.key",
+                               "-CAcreateserial", "-days", "2", "-out", "\(path)/client.pem", "-extfile", "\(path)/openssl.cnf", "-extensions", "client"])
         return "\(path)/ca.pem"
     }
 
