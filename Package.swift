@@ -56,7 +56,7 @@ let package = Package(
         .testTarget(name: "DirectoryConnectorTests", dependencies: ["DirectoryConnector", "LDAPClient", "SyncCore", "SlapdFixture"]),
         .testTarget(name: "DatasetFormatsTests", dependencies: ["DatasetFormats", "SyncCore"]),
         .testTarget(name: "AccountSyncConfigTests", dependencies: ["AccountSyncConfig", "SyncCore"]),
-        .testTarget(name: "SyncStoreTests", dependencies: ["SyncStore", "SyncCore", "AccountSyncApp"]),
+        .testTarget(name: "SyncStoreTests", dependencies: ["SyncStore", "SyncCore", "AccountSyncApp", "DirectoryConnector"]),
         .testTarget(name: "AccountSyncCLITests", dependencies: ["AccountSyncCLI", "AccountSyncApp", "SyncCore", "SlapdFixture"]),
     ]
 )

@@ -134,6 +134,7 @@ public struct AccountSync: Sendable {
     public func pullFromDirectory() throws(AppError) -> PulledDatasets {
         guard let source = config.source else { throw AppError(.configInvalid, "\(config.file) has no source: section to pull from") }
         let password = try source.password.map { source throws(AppError) in try Secrets.read(source) }
+        warnIfVerificationIsOff(source)
         do {
             let pulled = try DirectoryPuller(settings: source).pull(password: password)
             for problem in pulled.problems { logger.warning("unmappable directory entry: \(problem)") }
@@ -142,6 +143,12 @@ public struct AccountSync: Sendable {
         } catch {
             throw AppError(.sourceIncomplete, "the directory pull did not finish, so nothing was changed: \(error)")
         }
+    }
+
+    /// Says loudly, on every pull, that the server's identity is not being checked.
+    func warnIfVerificationIsOff(_ source: DirectorySettings) {
+        guard !source.connection.tls.verifyCertificate else { return }
+        logger.critical("TLS certificate verification is OFF (source.tls.requireCert: false): anyone who can intercept the connection to \(source.connection.uris.joined(separator: ", ")) can impersonate the directory and read the bind password. Use this for a lab only")
     }
 
     /// Pulls and stores both datasets under the configured names; a failed pull is a run failure

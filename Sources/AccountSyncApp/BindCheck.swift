@@ -82,6 +82,7 @@ extension AccountSync {
         var check = BindCheck()
         let uris = source.connection.uris
         let password = try source.password.map { source throws(AppError) in try Secrets.read(source) }
+        warnIfVerificationIsOff(source)
         let ldap: LDAPConnection
         do {
             ldap = try LDAPConnection(source.connection)

@@ -93,6 +93,12 @@ public struct DirectoryPuller {
         let map = settings.users.map
         try ldap.search(base: settings.users.base, scope: settings.users.scope, filter: settings.users.filter,
                         attributes: [map.account, map.name, map.email, map.mobile, map.externalId, "memberOf"], pageSize: settings.pageSize) { entry in
+            for attribute in [map.account, map.name, map.email, map.mobile] {
+                let raw = entry.bytes(attribute)
+                if !raw.isEmpty && entry.strings(attribute).count < raw.count {
+                    problems.append("\(entry.dn): '\(attribute)' holds a value that is not valid UTF-8; it is left empty")
+                }
+            }
             let account = entry.string(map.account) ?? ""
             if account.isEmpty {
                 problems.append("\(entry.dn): no '\(map.account)' attribute, so it has no account; the run reports it as MISSING_REQUIRED_FIELD")

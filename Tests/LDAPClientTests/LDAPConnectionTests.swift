@@ -93,4 +93,21 @@ final class LDAPConnectionTests {
         #expect(try ldap.searchAll(base: slapd.suffix, filter: LDAPFilter.equals("uid", "user1)(uid=*")).isEmpty)
         #expect(try ldap.searchAll(base: slapd.suffix, filter: LDAPFilter.equals("uid", "user1")).count == 1)
     }
+
+    @Test func aServerThatDiesMidPullIsAnErrorNotAShortResult() throws {
+        let ldap = try connection()
+        try ldap.bind(.simple(dn: slapd.adminDN, password: slapd.adminPassword))
+        var seen = 0
+        do {
+            try ldap.search(base: slapd.suffix, filter: "(objectClass=inetOrgPerson)", attributes: ["uid"], pageSize: 20) { _ in
+                seen += 1
+                if seen == 30 { self.slapd.crash() }
+            }
+            Issue.record("the search returned normally after \(seen) entries")
+        } catch let error as LDAPError {
+            #expect(error.kind == .serverDown || error.kind == .connectFailed, "\(error)")
+            #expect(error.description.contains("incomplete"))
+        }
+        #expect(seen < 300)
+    }
 }

@@ -18,6 +18,7 @@ public final class Slapd {
     /// Non-admin binds see at most this many entries in one search, paged or not.
     public let readerSizeLimit = 100
     private let pid: pid_t
+    private var reaped = false
 
     public var uri: String { "ldap://127.0.0.1:\(port)" }
 
@@ -96,8 +97,19 @@ public final class Slapd {
         try? FileManager.default.removeItem(at: folder)
     }
 
+    /// Kills the server at once (SIGKILL), as a crash or a dropped network would.
+    public func crash() {
+        guard !reaped else { return }
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        _ = waitpid(pid, &status, 0)
+        reaped = true
+    }
+
     /// SIGTERM, then SIGKILL after 5 s; reaps the child either way.
     private func stop() {
+        guard !reaped else { return }
+        reaped = true
         kill(pid, SIGTERM)
         var status: Int32 = 0
         let deadline = Date().addingTimeInterval(5)
