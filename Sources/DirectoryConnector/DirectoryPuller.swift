@@ -93,13 +93,14 @@ public struct DirectoryPuller {
         let map = settings.users.map
         try ldap.search(base: settings.users.base, scope: settings.users.scope, filter: settings.users.filter,
                         attributes: [map.account, map.name, map.email, map.mobile, map.externalId, "memberOf"], pageSize: settings.pageSize) { entry in
-            for attribute in [map.account, map.name, map.email, map.mobile] {
-                let raw = entry.bytes(attribute)
-                if !raw.isEmpty && entry.strings(attribute).count < raw.count {
-                    problems.append("\(entry.dn): '\(attribute)' holds a value that is not valid UTF-8; it is left empty")
-                }
+            /// The first value as text; a value that is not UTF-8 is reported, not silently emptied.
+            func text(_ attribute: String) -> String {
+                guard let first = entry.bytes(attribute).first else { return "" }
+                if let value = String(validating: first, as: UTF8.self) { return value }
+                problems.append("\(entry.dn): '\(attribute)' holds a value that is not valid UTF-8; it is left empty")
+                return ""
             }
-            let account = entry.string(map.account) ?? ""
+            let account = text(map.account)
             if account.isEmpty {
                 problems.append("\(entry.dn): no '\(map.account)' attribute, so it has no account; the run reports it as MISSING_REQUIRED_FIELD")
             }
@@ -123,8 +124,8 @@ public struct DirectoryPuller {
             }
             let type = typeRules.first { memberOf.contains($0.dn) }?.type ?? settings.users.accountType.defaultType
             users.append(UserRow(
-                account: account, name: entry.string(map.name) ?? "", email: entry.string(map.email) ?? "",
-                mobile: entry.string(map.mobile) ?? "", accountType: type, groupIds: groupIds, disabled: disabled.contains(entry.dn),
+                account: account, name: text(map.name), email: text(map.email),
+                mobile: text(map.mobile), accountType: type, groupIds: groupIds, disabled: disabled.contains(entry.dn),
                 externalId: externalId(entry) ?? "", thirdParty: ["ldapDN": entry.dn]))
         }
 
