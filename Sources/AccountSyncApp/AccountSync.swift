@@ -91,6 +91,8 @@ public struct AccountSync: Sendable {
         do { lock = try StoreLock(storePath: config.storePath) } catch { throw AppError(error) }
         defer { withExtendedLifetime(lock) {} }
         let store = try openStore()
+        let termination = Termination.shared
+        termination.install()
         do throws(StoreError) {
             for id in try store.recoverInterruptedRuns() {
                 logger.warning("run #\(id) was interrupted (its process died); recorded as failed with INTERRUPTED")
@@ -100,9 +102,15 @@ public struct AccountSync: Sendable {
             do throws(StoreError) {
                 if config.source != nil, let failure = try pullIntoStore(store) {
                     try store.failRun(runId, failure: failure)
+                } else if termination.requested {
+                    throw StoreError(.cancelled, "stopped after the pull")
                 } else {
                     try planAndApply(runId, store: store, options: options)
                 }
+            } catch where error.kind == .cancelled || termination.requested {
+                try store.failRun(runId, failure: RunFailure(
+                    code: .interrupted,
+                    message: "stopped by \(termination.signalName) (systemctl stop, shutdown or Ctrl-C) before it finished; nothing of this run was applied"))
             } catch {
                 try? store.failRun(runId, failure: RunFailure(code: .storeError, message: error.message))
                 throw error
@@ -122,7 +130,7 @@ public struct AccountSync: Sendable {
             try store.failRun(runId, failure: failure)
         case .success(let (users, groups)):
             let planner = SyncPlanner(policy: config.policy)
-            try store.applyRun(runId, halfway: options.halfway) { state in
+            try store.applyRun(runId, halfway: options.halfway, isCancelled: { Termination.shared.requested }) { state in
                 planner.plan(users: users, groups: groups, state: state, allowDeletions: options.allowDeletions)
             }
         }

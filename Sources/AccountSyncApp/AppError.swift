@@ -53,6 +53,7 @@ public struct AppError: Error, Sendable, CustomStringConvertible {
         case .notFound: self.init(.notFound, error.message)
         case .conflict: self.init(error.message.hasPrefix("another account-sync run") ? .runInProgress : .dataInvalid, error.message)
         case .invalid: self.init(.dataInvalid, error.message)
+        case .cancelled: self.init(.runFailed, error.message)
         }
     }
 }

@@ -4,7 +4,7 @@ import SyncCore
 
 extension AccountStore {
     /// Writes a plan's changes and their audit trail. Runs inside the caller's transaction.
-    static func apply(_ plan: SyncPlan, runId: Int64, at date: Date, db: Database, halfway: (() -> Void)?) throws {
+    static func apply(_ plan: SyncPlan, runId: Int64, at date: Date, db: Database, halfway: (() -> Void)?, isCancelled: () -> Bool) throws {
         let actor = "run #\(runId)"
         let date = date.databaseValue  // formatted once, not once a row
         let audit = try db.cachedStatement(sql: """
@@ -44,6 +44,7 @@ extension AccountStore {
         let middle = plan.userChanges.count / 2
         for (index, change) in plan.userChanges.enumerated() {
             if index == middle, let halfway { halfway() }
+            if index % 1_000 == 0, isCancelled() { throw StoreError(.cancelled, "stopped during apply") }
             let user = change.record
             switch change.action {
             case .create, .disableOnCreate:

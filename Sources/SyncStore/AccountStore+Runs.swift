@@ -56,14 +56,15 @@ extension AccountStore {
     @discardableResult
     public func applyRun(
         _ runId: Int64, at date: @Sendable () -> Date = { Date() }, halfway: (() -> Void)? = nil,
-        makePlan: (AccountState) -> SyncPlan
+        isCancelled: () -> Bool = { false }, makePlan: (AccountState) -> SyncPlan
     ) throws(StoreError) -> SyncPlan {
         try write { db in
             let plan = makePlan(try Self.state(db))
             let now = date()
             if plan.failure == nil {
-                try Self.apply(plan, runId: runId, at: now, db: db, halfway: halfway)
+                try Self.apply(plan, runId: runId, at: now, db: db, halfway: halfway, isCancelled: isCancelled)
             }
+            if isCancelled() { throw StoreError(.cancelled, "stopped before commit") }
             try Self.finish(runId, status: plan.status, failure: plan.failure, counts: plan.counts, items: plan.items, at: now, db: db)
             return plan
         }

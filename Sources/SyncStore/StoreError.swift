@@ -11,6 +11,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case conflict
         /// A value the request gives is not acceptable.
         case invalid
+        /// The process was asked to stop; the transaction was rolled back.
+        case cancelled
     }
 
     public var kind: Kind

@@ -55,4 +55,44 @@ struct CrashAndLockTests {
         #expect(failure["code"] as? String == "INTERRUPTED")
         #expect(try cli.run("users", "list").stdout.contains("20002 users"))
     }
+
+    @Test func sigtermMidApplyRollsBackAndRecordsTheRunAsInterrupted() throws {
+        let cli = try CLI(config: CLI.defaultConfig.replacingOccurrences(of: "maxUserDeletions: 1", with: "maxUserDeletions: 100"))
+        try cli.importSample()
+        #expect(try cli.run("run").status == 0)
+        let before = try cli.run("users", "list", "--json").stdout
+        try largeDataset(cli)
+
+        let marker = cli.folder.appendingPathComponent("halfway").path
+        let (process, _, err) = try cli.start(["run"], environment: ["ACCOUNT_SYNC_TEST_PAUSE_MID_APPLY": marker])
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        #expect(waitForFile(marker, seconds: 120), "the run never reached the middle of its apply")
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit)
+        #expect(process.terminationStatus == 1, "\((try? String(contentsOf: err, encoding: .utf8)) ?? "")")
+
+        #expect(try cli.run("users", "list", "--json").stdout == before)
+        let (_, stopped) = try cli.json("history", "show", "2", "--json")
+        #expect(stopped["status"] as? String == "failed")
+        let failure = try #require(stopped["failure"] as? [String: Any])
+        #expect(failure["code"] as? String == "INTERRUPTED")
+        #expect((failure["message"] as? String)?.contains("stopped by SIGTERM") == true)
+        #expect(try cli.run("run").status == 0)
+    }
+
+    @Test func scheduledRunsHonourTheUpdateSetting() throws {
+        let manual = try CLI()
+        try manual.importSample()
+        let skipped = try manual.run("run", "--scheduled")
+        #expect(skipped.status == 0)
+        #expect(skipped.stderr.contains("sync.update is manual"))
+        #expect(try manual.run("history").stdout.contains("no runs yet"))
+
+        let daily = try CLI(config: CLI.defaultConfig + "\n  update: daily\n  dailyAt: \"02:30\"\n")
+        try daily.importSample()
+        #expect(try daily.run("run", "--scheduled").status == 0)
+        let (_, run) = try daily.json("history", "show", "1", "--json")
+        #expect(run["trigger"] as? String == "scheduled")
+    }
 }

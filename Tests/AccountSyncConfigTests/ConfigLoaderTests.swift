@@ -1,4 +1,5 @@
 import AccountSyncConfig
+import Foundation
 import SyncCore
 import Testing
 
@@ -102,6 +103,20 @@ struct ConfigLoaderTests {
             Issue.record("loaded a missing file")
         } catch {
             #expect(error.description.contains("no such file"))
+        }
+    }
+}
+
+@Suite("The example configs in config/")
+struct ExampleConfigTests {
+    @Test(arguments: ["openldap.yaml", "active-directory.yaml", "files.yaml"])
+    func exampleIsValid(name: String) throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let config = try ConfigLoader.load(path: root.appendingPathComponent("config").appendingPathComponent(name).path)
+        #expect(config.usersDataset != nil)
+        if name != "files.yaml" {
+            #expect(config.source?.connection.tls.verifyCertificate == true)
+            #expect(config.update != .manual)
         }
     }
 }

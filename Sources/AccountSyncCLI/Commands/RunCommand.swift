@@ -26,6 +26,8 @@ struct RunCommand: ParsableCommand {
     var allowDeletions: Int?
     @Flag(help: "Print the run as JSON.") var json = false
     @Flag(help: "List every item instead of the first 20 of each section.") var all = false
+    @Flag(help: "Started by the timer: honour sync.update (manual skips the run, exit 0) and record the trigger as scheduled.")
+    var scheduled = false
 
     func validate() throws {
         if let allowDeletions, allowDeletions < 0 { throw ValidationError("--allow-deletions must be 0 or more") }
@@ -42,8 +44,13 @@ struct RunCommand: ParsableCommand {
             }
             return
         }
+        if scheduled, app.config.update == .manual {
+            app.logger.notice("sync.update is manual in \(app.config.file): the scheduled run is skipped")
+            return
+        }
         let record = try report { () throws(AppError) in
-            try app.run(AccountSync.RunOptions(trigger: .manual, allowDeletions: allowDeletions, halfway: FaultInjection.pauseMidApply()))
+            try app.run(AccountSync.RunOptions(
+                trigger: scheduled ? .scheduled : .manual, allowDeletions: allowDeletions, halfway: FaultInjection.pauseMidApply()))
         }
         if json { try Output.json(record) } else { print(RunRendering.detail(record, itemLimit: all ? nil : 20)) }
         let status = AccountSync.exitStatus(for: record)
@@ -79,7 +86,8 @@ enum FaultInjection {
         guard let marker = ProcessInfo.processInfo.environment["ACCOUNT_SYNC_TEST_PAUSE_MID_APPLY"], !marker.isEmpty else { return nil }
         return {
             _ = FileManager.default.createFile(atPath: marker, contents: Data("\(getpid())\n".utf8))
-            sleep(120)
+            // Up to 120 s, or until the process is asked to stop (the SIGTERM test).
+            for _ in 0..<1_200 where !Termination.shared.requested { usleep(100_000) }
         }
     }
 }
