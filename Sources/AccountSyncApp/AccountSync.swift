@@ -214,6 +214,13 @@ public struct AccountSync: Sendable {
     }
 
     private func logEnd(_ record: RunRecord) {
+        if let path = config.metricsTextfile {
+            do {
+                try MetricsTextfile.write(record, to: path)
+            } catch {
+                logger.error("\(error)")
+            }
+        }
         let c = record.counts
         var metadata: Logger.Metadata = [
             "status": "\(record.status.rawValue)",

@@ -41,7 +41,13 @@ public enum ConfigLoader {
             reader.problem("", nil, "the file is empty; it needs at least a sync: section")
             return config
         }
-        let top = reader.mapping(root, path: "", keys: ["store", "sync", "source"])
+        let top = reader.mapping(root, path: "", keys: ["store", "sync", "source", "metrics"])
+        if let metrics = top["metrics"] {
+            let keys = reader.mapping(metrics, path: "metrics", keys: ["textfile"])
+            if let path = reader.string(keys["textfile"], path: "metrics.textfile", nonEmpty: true) {
+                config.metricsTextfile = resolve(path, relativeTo: file)
+            }
+        }
 
         if let store = top["store"] {
             let keys = reader.mapping(store, path: "store", keys: ["path"])

@@ -15,6 +15,8 @@ public struct Configuration: Sendable {
     public var policy: SyncPolicy
     /// The directory to pull from before each run (`source:`); nil: runs read stored datasets.
     public var source: DirectorySettings?
+    /// Where to write the Prometheus node_exporter textfile after each run (`metrics.textfile`).
+    public var metricsTextfile: String?
 
     public init(
         file: String, storePath: String, update: UpdateSchedule = .manual, usersDataset: String? = nil,

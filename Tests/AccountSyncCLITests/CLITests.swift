@@ -173,4 +173,25 @@ struct CLITests {
         let tree = try cli.run("groups", "list").stdout
         #expect(tree.contains("Acme  [acme]  1 members\n  Engineering  [eng]  1 members"))
     }
+
+    @Test func metricsTextfileIsWrittenAfterEveryRun() throws {
+        let cli = try CLI(config: CLI.defaultConfig + "\nmetrics: { textfile: account_sync.prom }\n")
+        try cli.importSample()
+        #expect(try cli.run("run").status == 0)
+        let path = cli.folder.appendingPathComponent("account_sync.prom").path
+        let first = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(first.contains("account_sync_last_run_status 0\n"))
+        #expect(first.contains("account_sync_last_run_items{kind=\"user\",action=\"created\"} 2\n"))
+        #expect(first.contains("account_sync_last_run_safeguard_tripped 0\n"))
+        #expect(first.contains("account_sync_last_run_timestamp_seconds "))
+        let empty = try cli.write("empty.csv", "account\nnew\n")
+        #expect(try cli.run("datasets", "import", "--kind", "users", "people", empty).status == 0)
+        #expect(try cli.run("run").status == 3)
+        let second = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(second.contains("account_sync_last_run_status 2\n"))
+        #expect(second.contains("account_sync_last_run_safeguard_tripped 1\n"))
+        #expect(second.contains("failure=\"SAFEGUARD_TRIPPED\""))
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: cli.folder.path).filter { $0.hasSuffix(".tmp") }
+        #expect(leftovers.isEmpty)
+    }
 }
