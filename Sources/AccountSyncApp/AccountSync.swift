@@ -98,7 +98,7 @@ public struct AccountSync: Sendable {
                 logger.warning("run #\(id) was interrupted (its process died); recorded as failed with INTERRUPTED")
             }
             let runId = try store.beginRun(trigger: options.trigger, pid: ProcessInfo.processInfo.processIdentifier)
-            logger.info("run #\(runId) started", metadata: ["trigger": "\(options.trigger.rawValue)"])
+            logger.notice("run #\(runId) started", metadata: ["trigger": "\(options.trigger.rawValue)", "config": "\(config.file)"])
             do throws(StoreError) {
                 if config.source != nil, let failure = try pullIntoStore(store) {
                     try store.failRun(runId, failure: failure)
@@ -230,7 +230,7 @@ public struct AccountSync: Sendable {
             "failed": "\(c.failures)",
         ]
         if let failure = record.failure { metadata["failure"] = "\(failure.code.rawValue)" }
-        let level: Logger.Level = record.status == .success ? .info : (record.status == .failed ? .error : .warning)
+        let level: Logger.Level = record.status == .success ? .notice : (record.status == .failed ? .error : .warning)
         logger.log(level: level, "run #\(record.id) finished: \(record.status.rawValue)\(record.failure.map { " — \($0.message)" } ?? "")", metadata: metadata)
     }
 

@@ -97,4 +97,23 @@ final class DirectoryCLITests {
         #expect(try cli.run("datasets", "import", "--kind", "groups", "copy-groups", folder + "/groups.jsonl").status == 0)
         #expect(try cli.run("datasets", "show", "copy").stdout.contains("alice"))
     }
+
+    @Test func logsNeverHoldThePasswordInAnyFormat() throws {
+        for format in ["text", "json"] {
+            let result = try cli.run("run", "--log-level", "trace", "--log-format", format)
+            #expect(result.stderr.contains("pulled 4 users"), "\(result.stderr)")
+            #expect(!result.stderr.contains(slapd.adminPassword))
+            #expect(!result.stdout.contains(slapd.adminPassword))
+            if format == "json" {
+                for line in result.stderr.split(separator: "\n") {
+                    let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+                    #expect(object?["level"] != nil && object?["message"] != nil, "not a JSON log line: \(line)")
+                }
+            }
+        }
+        let journald = try cli.run(["run", "--log-level", "info"], environment: ["JOURNAL_STREAM": "8:12345"])
+        #expect(journald.stderr.split(separator: "\n").allSatisfy { $0.hasPrefix("<") }, "\(journald.stderr)")
+        #expect(journald.stderr.contains("<5>notice: run #"))
+        #expect(journald.stderr.contains("finished: partially_failed"))
+    }
 }

@@ -13,9 +13,12 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: "Log level on stderr: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .notice
 
+    @Option(name: .long, help: "Log format on stderr: text (journald-friendly under systemd) or json.")
+    var logFormat: LogFormat = .text
+
     /// The application, with its config loaded and logging set up; exits with the config's error code.
     func app() throws -> AccountSync {
-        Logging.bootstrapOnce(level: logLevel)
+        Logging.bootstrapOnce(level: logLevel, format: logFormat)
         let path = self.config
         let loaded = try report { () throws(AppError) in try AccountSync.loadConfig(path: path) }
         return AccountSync(config: loaded, logger: Logger(label: "account-sync"))
@@ -28,13 +31,12 @@ enum Logging {
     nonisolated(unsafe) private static var bootstrapped = false
 
     /// swift-log to stderr, once per process.
-    static func bootstrapOnce(level: Logger.Level) {
+    static func bootstrapOnce(level: Logger.Level, format: LogFormat) {
         guard !bootstrapped else { return }
         bootstrapped = true
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+        let journald = ProcessInfo.processInfo.environment["JOURNAL_STREAM"] != nil
+        LoggingSystem.bootstrap { _ in
+            StderrLogHandler(format: format, underJournald: journald, logLevel: level)
         }
     }
 }
