@@ -22,6 +22,6 @@ struct AccountSyncCommand: ParsableCommand {
             """,
         subcommands: [
             ConfigCommand.self, TestBindCommand.self, PullCommand.self, DatasetsCommand.self, RunCommand.self, HistoryCommand.self,
-            UsersCommand.self, GroupsCommand.self, ResourcesCommand.self,
+            UsersCommand.self, GroupsCommand.self, ResourcesCommand.self, ScheduleCommand.self,
         ])
 }
