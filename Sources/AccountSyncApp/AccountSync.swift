@@ -155,6 +155,7 @@ public struct AccountSync: Sendable {
 
     /// Says loudly, on every pull, that the server's identity is not being checked.
     func warnIfVerificationIsOff(_ source: DirectorySettings) {
+        if let password = source.password, let warning = Secrets.exposure(of: password) { logger.warning("\(warning)") }
         guard !source.connection.tls.verifyCertificate else { return }
         logger.critical("TLS certificate verification is OFF (source.tls.requireCert: false): anyone who can intercept the connection to \(source.connection.uris.joined(separator: ", ")) can impersonate the directory and read the bind password. Use this for a lab only")
     }

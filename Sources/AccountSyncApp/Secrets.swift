@@ -22,6 +22,15 @@ enum Secrets {
         }
     }
 
+    /// A warning when a password file can be read by others than its owner, else nil.
+    static func exposure(of source: SecretSource) -> String? {
+        guard case .file(let path) = source,
+            let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+            let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue, mode & 0o077 != 0
+        else { return nil }
+        return "the bind password file \(path) can be read by \(mode & 0o007 != 0 ? "every user on this machine" : "its group") (mode \(String(mode, radix: 8))); run: chmod 600 \(path)"
+    }
+
     private static func contents(of path: String, what: String) throws(AppError) -> String {
         guard let data = FileManager.default.contents(atPath: path) else {
             let exists = FileManager.default.fileExists(atPath: path)

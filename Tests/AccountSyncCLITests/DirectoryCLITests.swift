@@ -116,4 +116,13 @@ final class DirectoryCLITests {
         #expect(journald.stderr.contains("<5>notice: run #"))
         #expect(journald.stderr.contains("finished: partially_failed"))
     }
+
+    @Test func aPasswordFileOthersCanReadIsWarnedAbout() throws {
+        let passwordFile = cli.folder.appendingPathComponent("bind.pw").path
+        #expect(!(try cli.run("test-bind").stderr.contains("can be read by")))
+        chmod(passwordFile, 0o644)
+        let result = try cli.run("test-bind")
+        #expect(result.status == 0)
+        #expect(result.stderr.contains("can be read by every user on this machine (mode 644); run: chmod 600"))
+    }
 }
