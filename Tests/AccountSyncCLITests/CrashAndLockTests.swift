@@ -13,6 +13,20 @@ struct CrashAndLockTests {
         #expect(try cli.run("datasets", "import", "--kind", "users", "people", try cli.write("big.csv", users)).status == 0)
     }
 
+    /// A synced small organisation, then a 20,000-user dataset whose run is started and paused
+    /// halfway through its apply (inside the transaction). Returns the paused process and the
+    /// user list as it was before.
+    func pausedLargeRun(_ cli: CLI) throws -> (process: Process, stderr: URL, before: String) {
+        try cli.importSample()
+        #expect(try cli.run("run").status == 0)
+        let before = try cli.run("users", "list", "--json").stdout
+        try largeDataset(cli)
+        let marker = cli.folder.appendingPathComponent("halfway").path
+        let (process, _, err) = try cli.start(["run"], environment: ["ACCOUNT_SYNC_TEST_PAUSE_MID_APPLY": marker])
+        #expect(waitForFile(marker, seconds: 120), "the run never reached the middle of its apply")
+        return (process, err, before)
+    }
+
     func waitForFile(_ path: String, seconds: Double) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
@@ -24,15 +38,8 @@ struct CrashAndLockTests {
 
     @Test func killDashNineMidApplyLeavesTheStoreAsBeforeAndTheRunInterrupted() throws {
         let cli = try CLI(config: CLI.defaultConfig.replacingOccurrences(of: "maxUserDeletions: 1", with: "maxUserDeletions: 100"))
-        try cli.importSample()
-        #expect(try cli.run("run").status == 0)
-        let before = try cli.run("users", "list", "--json").stdout
-        try largeDataset(cli)
-
-        let marker = cli.folder.appendingPathComponent("halfway").path
-        let (process, _, _) = try cli.start(["run"], environment: ["ACCOUNT_SYNC_TEST_PAUSE_MID_APPLY": marker])
+        let (process, _, before) = try pausedLargeRun(cli)
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-        #expect(waitForFile(marker, seconds: 120), "the run never reached the middle of its apply")
 
         // While it holds the lock, a second run is refused with exit 75.
         let second = try cli.run("run")
@@ -58,15 +65,8 @@ struct CrashAndLockTests {
 
     @Test func sigtermMidApplyRollsBackAndRecordsTheRunAsInterrupted() throws {
         let cli = try CLI(config: CLI.defaultConfig.replacingOccurrences(of: "maxUserDeletions: 1", with: "maxUserDeletions: 100"))
-        try cli.importSample()
-        #expect(try cli.run("run").status == 0)
-        let before = try cli.run("users", "list", "--json").stdout
-        try largeDataset(cli)
-
-        let marker = cli.folder.appendingPathComponent("halfway").path
-        let (process, _, err) = try cli.start(["run"], environment: ["ACCOUNT_SYNC_TEST_PAUSE_MID_APPLY": marker])
+        let (process, err, before) = try pausedLargeRun(cli)
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-        #expect(waitForFile(marker, seconds: 120), "the run never reached the middle of its apply")
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
         #expect(process.terminationReason == .exit)

@@ -79,7 +79,7 @@ public final class SambaDC {
                 let log = (try? String(contentsOf: folder.appendingPathComponent("samba.out"), encoding: .utf8)) ?? ""
                 throw SlapdError("samba exited at start: \(log.suffix(2000))")
             }
-            if canConnect(port: 636) { return }
+            if Slapd.canConnect(address: address, port: 636) { return }
             usleep(100_000)
         }
         throw SlapdError("samba did not listen on \(address):636 within 60 s")
@@ -129,35 +129,12 @@ public final class SambaDC {
 
     private func stop() {
         if pid > 0 {
-            kill(pid, SIGTERM)
-            var status: Int32 = 0
-            let deadline = Date().addingTimeInterval(10)
-            while waitpid(pid, &status, WNOHANG) == 0 {
-                if Date() > deadline {
-                    kill(pid, SIGKILL)
-                    _ = waitpid(pid, &status, 0)
-                    break
-                }
-                usleep(20_000)
-            }
+            Slapd.terminate(pid, grace: 10)
             pid = 0
         }
         if addedAddress {
             try? Slapd.runToEnd("/usr/sbin/ip", ["addr", "del", "\(address)/32", "dev", "lo"])
             addedAddress = false
-        }
-    }
-
-    private func canConnect(port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var socketAddress = sockaddr_in()
-        socketAddress.sin_family = sa_family_t(AF_INET)
-        socketAddress.sin_addr.s_addr = inet_addr(address)
-        socketAddress.sin_port = in_port_t(UInt16(port).bigEndian)
-        return withUnsafePointer(to: &socketAddress) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
         }
     }
 

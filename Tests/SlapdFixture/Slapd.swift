@@ -106,13 +106,17 @@ public final class Slapd {
         reaped = true
     }
 
-    /// SIGTERM, then SIGKILL after 5 s; reaps the child either way.
     private func stop() {
         guard !reaped else { return }
         reaped = true
+        Self.terminate(pid, grace: 5)
+    }
+
+    /// SIGTERM, then SIGKILL after `grace` seconds; reaps the child either way.
+    public static func terminate(_ pid: pid_t, grace: Double) {
         kill(pid, SIGTERM)
         var status: Int32 = 0
-        let deadline = Date().addingTimeInterval(5)
+        let deadline = Date().addingTimeInterval(grace)
         while waitpid(pid, &status, WNOHANG) == 0 {
             if Date() > deadline {
                 kill(pid, SIGKILL)
@@ -160,7 +164,7 @@ public final class Slapd {
                 let log = (try? String(contentsOf: folder.appendingPathComponent("slapd.log"), encoding: .utf8)) ?? ""
                 throw SlapdError("slapd exited at start: \(log.suffix(2000))")
             }
-            if Self.canConnect(port: port) { return }
+            if Self.canConnect(address: "127.0.0.1", port: port) { return }
             usleep(50_000)
         }
         throw SlapdError("slapd did not listen on port \(port) within 15 s")
@@ -251,15 +255,16 @@ public final class Slapd {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    static func canConnect(port: Int) -> Bool {
+    /// Whether a TCP connection to `address:port` succeeds now.
+    public static func canConnect(address: String, port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        return withUnsafePointer(to: &address) {
+        var socketAddress = sockaddr_in()
+        socketAddress.sin_family = sa_family_t(AF_INET)
+        socketAddress.sin_addr.s_addr = inet_addr(address)
+        socketAddress.sin_port = in_port_t(UInt16(port).bigEndian)
+        return withUnsafePointer(to: &socketAddress) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
         }
     }
