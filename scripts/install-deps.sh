@@ -24,6 +24,13 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# Install without starting the packages' own daemons: a system slapd or samba on port 389 would
+# collide with the servers the tests and the demo start. The policy file is ours only meanwhile.
+policy=/usr/sbin/policy-rc.d
+if [[ ! -e "$policy" ]]; then
+    printf '#!/bin/sh\nexit 101\n' | "${as_root[@]}" tee "$policy" >/dev/null
+    "${as_root[@]}" chmod 755 "$policy"
+    trap '"${as_root[@]}" rm -f "$policy"' EXIT
+fi
 "${as_root[@]}" apt-get update -q
-# slapd's package asks no questions with noninteractive; we never use the system slapd it sets up.
 "${as_root[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"

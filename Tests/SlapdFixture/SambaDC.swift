@@ -70,6 +70,9 @@ public final class SambaDC {
     }
 
     private func start() throws {
+        for port in [389, 636] where Slapd.canConnect(address: address, port: port) {
+            throw SlapdError("port \(port) on \(address) is already in use (a system slapd or samba started by its package?); the test's domain controller cannot listen")
+        }
         pid = try Slapd.spawn("/usr/sbin/samba", ["-i", "-M", "single", "-s", folder.appendingPathComponent("etc/smb.conf").path], log: folder.appendingPathComponent("samba.out").path)
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
