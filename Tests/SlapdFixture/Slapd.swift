@@ -225,15 +225,19 @@ public final class Slapd {
         try runToEnd(openssl, ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=account-sync test CA",
                                "-keyout", "\(path)/ca.key", "-out", "\(path)/ca.pem", "-config", "\(path)/openssl.cnf",
                                "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"])
-        try runToEnd(openssl, ["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=\(ip)", "-keyout", "\(path)/server.key",
-                               "-out", "\(path)/server.csr", "-config", "\(path)/openssl.cnf"])
-        try runToEnd(openssl, ["x509", "-req", "-in", "\(path)/server.csr", "-CA", "\(path)/ca.pem", "-CAkey", "\(path)/ca.key",
-                               "-CAcreateserial", "-days", "2", "-out", "\(path)/server.pem", "-extfile", "\(path)/openssl.cnf", "-extensions", "server"])
-        try runToEnd(openssl, ["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=reader", "-keyout", "\(path)/client.key",
-                               "-out", "\(path)/client.csr", "-config", "\(path)/openssl.cnf"])
-        try runToEnd(openssl, ["x509", "-req", "-in", "\(path)/client.csr", "-CA", "\(path)/ca.pem", "-CAkey", "\(path)/ca.key",
-                               "-CAcreateserial", "-days", "2", "-out", "\(path)/client.pem", "-extfile", "\(path)/openssl.cnf", "-extensions", "client"])
+        try signedCertificate("server", subject: "/CN=\(ip)", in: path)
+        try signedCertificate("client", subject: "/CN=reader", in: path)
         return "\(path)/ca.pem"
+    }
+
+    /// A key and a certificate `NAME.key` / `NAME.pem` signed by the folder's CA, with the
+    /// `[NAME]` extensions of its openssl.cnf.
+    private static func signedCertificate(_ name: String, subject: String, in path: String) throws {
+        let openssl = "/usr/bin/openssl"
+        try runToEnd(openssl, ["req", "-newkey", "rsa:2048", "-nodes", "-subj", subject, "-keyout", "\(path)/\(name).key",
+                               "-out", "\(path)/\(name).csr", "-config", "\(path)/openssl.cnf"])
+        try runToEnd(openssl, ["x509", "-req", "-in", "\(path)/\(name).csr", "-CA", "\(path)/ca.pem", "-CAkey", "\(path)/ca.key",
+                               "-CAcreateserial", "-days", "2", "-out", "\(path)/\(name).pem", "-extfile", "\(path)/openssl.cnf", "-extensions", name])
     }
 
     /// A port nobody listens on right now (the kernel's choice for port 0).
