@@ -18,20 +18,10 @@ extension AccountStore {
         let groupOwners = Set(try String.fetchAll(db, sql: "SELECT DISTINCT ownerGroupId FROM resources WHERE ownerGroupId IS NOT NULL"))
 
         var users: [ExistingUser] = []
-        let userCursor = try Row.fetchCursor(db, sql: """
-            SELECT id, account, name, email, mobile, accountType, disabledReason, managed, externalId, thirdParty
-            FROM users ORDER BY id
-            """)
+        let userCursor = try Row.fetchCursor(db, sql: "SELECT \(userColumns) FROM users ORDER BY id")
         while let row = try userCursor.next() {
             let id: Int64 = row[0]
-            let reason: String? = row[6]
-            let type: String = row[5]
-            let thirdParty: String = row[9]
-            users.append(ExistingUser(
-                id: id, account: row[1], name: row[2], email: row[3], mobile: row[4],
-                accountType: AccountType(rawValue: type) ?? .regular, groupIds: memberships[id] ?? [],
-                disabledReason: reason.flatMap(DisabledReason.init(rawValue:)), managed: row[7], externalId: row[8],
-                thirdParty: ThirdPartyCoding.decode(thirdParty), ownsResources: userOwners.contains(id)))
+            users.append(user(row, groupIds: memberships[id] ?? [], ownsResources: userOwners.contains(id)))
         }
         let groups = try Row.fetchAll(db, sql: "SELECT id, groupId, name, parentGroupId, externalId, managed FROM user_groups ORDER BY id").map { row in
             ExistingGroup(
@@ -39,5 +29,31 @@ extension AccountStore {
                 ownsResources: groupOwners.contains(row[1]))
         }
         return AccountState(users: users, groups: groups)
+    }
+
+    /// The user with exactly this account (the column's case-insensitive collation), read alone:
+    /// one row, its memberships and whether it owns resources — not the whole store.
+    static func user(_ db: Database, account: String) throws -> ExistingUser? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT \(userColumns) FROM users WHERE account = ?", arguments: [account]) else {
+            return nil
+        }
+        let id: Int64 = row[0]
+        let groupIds = try String.fetchAll(db, sql: "SELECT groupId FROM memberships WHERE userId = ? ORDER BY groupId", arguments: [id])
+        let owns = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM resources WHERE ownerUserId = ?)", arguments: [id]) ?? false
+        return user(row, groupIds: groupIds, ownsResources: owns)
+    }
+
+    private static let userColumns = "id, account, name, email, mobile, accountType, disabledReason, managed, externalId, thirdParty"
+
+    /// One row of `userColumns` as an `ExistingUser`.
+    private static func user(_ row: Row, groupIds: [String], ownsResources: Bool) -> ExistingUser {
+        let reason: String? = row[6]
+        let type: String = row[5]
+        let thirdParty: String = row[9]
+        return ExistingUser(
+            id: row[0], account: row[1], name: row[2], email: row[3], mobile: row[4],
+            accountType: AccountType(rawValue: type) ?? .regular, groupIds: groupIds,
+            disabledReason: reason.flatMap(DisabledReason.init(rawValue:)), managed: row[7], externalId: row[8],
+            thirdParty: ThirdPartyCoding.decode(thirdParty), ownsResources: ownsResources)
     }
 }

@@ -47,7 +47,10 @@ extension AccountStore {
         return disabledOnly ? users.filter(\.disabled) : users
     }
 
+    /// The user with this account, compared as runs compare accounts (trimmed, case-insensitive).
+    /// An exact lookup answers the common case from one row; only a miss scans every account.
     public func user(account: String) throws(StoreError) -> ExistingUser? {
+        if let user = try read({ db in try Self.user(db, account: account) }) { return user }
         let key = Normalize.account(account)
         return try state().users.first { Normalize.account($0.account) == key }
     }
