@@ -53,10 +53,12 @@ let package = Package(
         // Test support: a throwaway slapd on a free loopback port (used by tests only).
         .target(name: "SlapdFixture", path: "Tests/SlapdFixture"),
         .testTarget(name: "LDAPClientTests", dependencies: ["LDAPClient", "SlapdFixture"]),
-        .testTarget(name: "DirectoryConnectorTests", dependencies: ["DirectoryConnector", "LDAPClient", "SyncCore", "SlapdFixture"]),
+        .testTarget(name: "DirectoryConnectorTests", dependencies: ["DirectoryConnector", "LDAPClient", "SyncCore", "SlapdFixture", "AccountSyncConfig"]),
         .testTarget(name: "DatasetFormatsTests", dependencies: ["DatasetFormats", "SyncCore"]),
         .testTarget(name: "AccountSyncConfigTests", dependencies: ["AccountSyncConfig", "SyncCore"]),
-        .testTarget(name: "SyncStoreTests", dependencies: ["SyncStore", "SyncCore", "AccountSyncApp", "DirectoryConnector"]),
-        .testTarget(name: "AccountSyncCLITests", dependencies: ["AccountSyncCLI", "AccountSyncApp", "SyncCore", "SlapdFixture"]),
+        .testTarget(name: "SyncStoreTests", dependencies: [
+            "SyncStore", "SyncCore", "AccountSyncApp", "DirectoryConnector", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        .testTarget(name: "AccountSyncCLITests", dependencies: ["AccountSyncCLI", "AccountSyncApp", "SyncCore", "SyncStore", "SlapdFixture"]),
     ]
 )

@@ -72,15 +72,24 @@ public struct AccountSync: Sendable {
     /// What a run should do besides the configured defaults.
     public struct RunOptions: Sendable {
         public var trigger: RunTrigger
-        /// An admin's approval for this run to delete up to N users and N groups.
-        public var allowDeletions: Int?
+        /// An admin's approval: of a tripped run's list (`approval.runId`) or of a number
+        /// (`approval.allowDeletions`), recorded on the run with who gave it and why.
+        public var approval: RunApproval?
         /// Called after half of the user changes are written, inside the transaction (fault tests).
         public var halfway: (@Sendable () -> Void)?
 
-        public init(trigger: RunTrigger = .manual, allowDeletions: Int? = nil, halfway: (@Sendable () -> Void)? = nil) {
+        public init(trigger: RunTrigger = .manual, approval: RunApproval? = nil, halfway: (@Sendable () -> Void)? = nil) {
             self.trigger = trigger
-            self.allowDeletions = allowDeletions
+            self.approval = approval
             self.halfway = halfway
+        }
+
+        /// `--allow-deletions N`, approved by the invoking user.
+        public init(trigger: RunTrigger = .manual, allowDeletions: Int?, halfway: (@Sendable () -> Void)? = nil) {
+            self.init(
+                trigger: trigger,
+                approval: allowDeletions.map { RunApproval(runId: nil, allowDeletions: $0, by: Approver.current(), reason: nil) },
+                halfway: halfway)
         }
     }
 
@@ -93,19 +102,25 @@ public struct AccountSync: Sendable {
         let store = try openStore()
         let termination = Termination.shared
         termination.install()
+        let approval = try resolve(options.approval, in: store)
         do throws(StoreError) {
             for id in try store.recoverInterruptedRuns() {
                 logger.warning("run #\(id) was interrupted (its process died); recorded as failed with INTERRUPTED")
             }
-            let runId = try store.beginRun(trigger: options.trigger, pid: ProcessInfo.processInfo.processIdentifier)
+            let runId = try store.beginRun(trigger: options.trigger, approval: options.approval, pid: ProcessInfo.processInfo.processIdentifier)
             logger.notice("run #\(runId) started", metadata: ["trigger": "\(options.trigger.rawValue)", "config": "\(config.file)"])
+            if let given = options.approval {
+                logger.notice("run #\(runId) is approved by \(given.by)", metadata: [
+                    "approvedRun": "\(given.runId.map(String.init) ?? "-")", "allowDeletions": "\(given.allowDeletions.map(String.init) ?? "-")",
+                ])
+            }
             do throws(StoreError) {
                 if config.source != nil, let failure = try pullIntoStore(store) {
                     try store.failRun(runId, failure: failure)
                 } else if termination.requested {
                     throw StoreError(.cancelled, "stopped after the pull")
                 } else {
-                    try planAndApply(runId, store: store, options: options)
+                    try planAndApply(runId, store: store, approval: approval, halfway: options.halfway)
                 }
             } catch where error.kind == .cancelled || termination.requested {
                 try store.failRun(runId, failure: RunFailure(
@@ -123,15 +138,53 @@ public struct AccountSync: Sendable {
         }
     }
 
+    /// Turns an admin's approval into what the planner checks. An approval of a run's list must name
+    /// a run the safeguard stopped, and is used once.
+    func resolve(_ approval: RunApproval?, in store: AccountStore) throws(AppError) -> Approval? {
+        guard let approval else { return nil }
+        guard let runId = approval.runId else { return approval.allowDeletions.map(Approval.count) }
+        let stopped: RunRecord?
+        let usedBy: Int64?
+        do {
+            stopped = try store.run(id: runId)
+            usedBy = try store.runApplied(withApprovalOf: runId)
+        } catch {
+            throw AppError(error)
+        }
+        guard let stopped else {
+            throw AppError(.notFound, "--approve \(runId): there is no run #\(runId) (see: account-sync history --status failed)")
+        }
+        guard let code = stopped.failure?.code, code == .safeguardTripped || code == .sourceEmpty else {
+            throw AppError(.usage, "--approve \(runId): run #\(runId) was not stopped by the safeguard (it is \(stopped.status.rawValue)\(stopped.failure.map { ", \($0.code.rawValue)" } ?? "")); only a run that failed with SAFEGUARD_TRIPPED or SOURCE_EMPTY lists deletions to approve")
+        }
+        if let usedBy {
+            throw AppError(.usage, "--approve \(runId): that approval was already used by run #\(usedBy); an approval is used once. If more deletions are due, run again and approve the run that stops")
+        }
+        return .listed(ApprovedList(runId: runId, items: stopped.items))
+    }
+
+    /// The clock, the window's earlier deletions and the approval, for the planner.
+    private func context(runId: Int64?, approval: Approval?, store: AccountStore, now: Date = Date()) throws(StoreError) -> RunContext {
+        var recent = DeletionTally()
+        if let window = config.policy.safeguard.window {
+            recent = try store.deletions(since: now.addingTimeInterval(-Double(window.days) * 86_400))
+        }
+        let source = config.source.map { source in
+            "pulled from \(source.connection.uris.joined(separator: ", ")) under base \(source.users.base) with filter \(source.users.filter)"
+        }
+        return RunContext(now: now, runId: runId, recentDeletions: recent, approval: approval, sourceDescription: source)
+    }
+
     /// Loads the selected datasets, then plans and applies in one transaction.
-    private func planAndApply(_ runId: Int64, store: AccountStore, options: RunOptions) throws(StoreError) {
+    private func planAndApply(_ runId: Int64, store: AccountStore, approval: Approval?, halfway: (@Sendable () -> Void)?) throws(StoreError) {
         switch try loadDatasets(store) {
         case .failure(let failure):
             try store.failRun(runId, failure: failure)
         case .success(let (users, groups)):
             let planner = SyncPlanner(policy: config.policy)
-            try store.applyRun(runId, halfway: options.halfway, isCancelled: { Termination.shared.requested }) { state in
-                planner.plan(users: users, groups: groups, state: state, allowDeletions: options.allowDeletions)
+            let context = try context(runId: runId, approval: approval, store: store)
+            try store.applyRun(runId, halfway: halfway, isCancelled: { Termination.shared.requested }) { state in
+                planner.plan(users: users, groups: groups, state: state, context: context)
             }
         }
     }
@@ -173,6 +226,23 @@ public struct AccountSync: Sendable {
         return nil
     }
 
+    /// Plain words for a pull that found no users, naming the base and filter used; nil otherwise.
+    public func emptyPullWarning(_ pulled: PulledDatasets) -> String? {
+        guard pulled.users.isEmpty, let source = config.source else { return nil }
+        return "SOURCE_EMPTY: the directory returned no users under base \(source.users.base) with filter \(source.users.filter). A run would stop with SOURCE_EMPTY rather than disable anyone. Check the base DN, the filter, and that the bind account can still read the people (an account that lost read access sees an empty directory)"
+    }
+
+    /// `pull` into the store: stores both datasets, unless the pull found no users while the store
+    /// holds managed users who are enabled (SOURCE_EMPTY): then nothing is stored.
+    public func storePull(_ pulled: PulledDatasets) throws(AppError) {
+        try withStore { store in
+            if let warning = emptyPullWarning(pulled), try store.managedEnabledUserCount() > 0 {
+                throw AppError(.sourceIncomplete, "\(warning). Nothing was stored; the datasets are as they were")
+            }
+            try storePulled(pulled, in: store)
+        }
+    }
+
     /// Stores a pull under `sync.users.dataset` and `sync.groups.dataset`.
     public func storePulled(_ pulled: PulledDatasets, in store: AccountStore) throws(StoreError) {
         let origin = config.source?.connection.uris.joined(separator: " ") ?? "directory"
@@ -181,14 +251,16 @@ public struct AccountSync: Sendable {
     }
 
     /// The plan a run would apply now, without applying or recording anything.
-    public func dryRun(allowDeletions: Int? = nil) throws(AppError) -> SyncPlan {
+    public func dryRun(approval: RunApproval? = nil) throws(AppError) -> SyncPlan {
         let store = try openStore()
+        let approval = try resolve(approval, in: store)
         do {
             switch try loadDatasets(store) {
             case .failure(let failure):
                 return .failed(failure)
             case .success(let (users, groups)):
-                return SyncPlanner(policy: config.policy).plan(users: users, groups: groups, state: try store.state(), allowDeletions: allowDeletions)
+                let context = try context(runId: nil, approval: approval, store: store)
+                return SyncPlanner(policy: config.policy).plan(users: users, groups: groups, state: try store.state(), context: context)
             }
         } catch {
             throw AppError(error)
@@ -240,7 +312,8 @@ public struct AccountSync: Sendable {
         switch record.status {
         case .success: .success
         case .partiallyFailed: .partiallyFailed
-        case .failed, .running: record.failure?.code == .safeguardTripped ? .safeguardTripped : .runFailed
+        case .failed, .running:
+            record.failure?.code == .safeguardTripped || record.failure?.code == .sourceEmpty ? .safeguardTripped : .runFailed
         }
     }
 }

@@ -131,6 +131,7 @@ extension AccountSync {
             check.sampleUsers = Array(pulled.users.prefix(5))
             check.sampleGroups = Array(pulled.groups.prefix(5))
             check.problems = pulled.problems
+            if let warning = emptyPullWarning(pulled) { check.problems.insert(warning, at: 0) }
             check.pass("search", "\(pulled.users.count) users under \(source.users.base) and \(pulled.groups.count) groups (\(source.groups.from.rawValue)) under \(source.groups.base), full paged count")
         } catch {
             check.fail("search", error, uris: uris)

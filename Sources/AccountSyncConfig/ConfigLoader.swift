@@ -75,16 +75,7 @@ public enum ConfigLoader {
             reader.problem("sync", syncNode.mark?.line, "selects no dataset; give sync.users.dataset and/or sync.groups.dataset")
         }
         if let node = sync["safeguard"] {
-            let keys = reader.mapping(node, path: "sync.safeguard", keys: ["maxUserDeletions", "maxGroupDeletions", "deletedUsers"])
-            if let value = reader.count(keys["maxUserDeletions"], path: "sync.safeguard.maxUserDeletions") {
-                config.policy.safeguard.maxUserDeletions = value
-            }
-            if let value = reader.count(keys["maxGroupDeletions"], path: "sync.safeguard.maxGroupDeletions") {
-                config.policy.safeguard.maxGroupDeletions = value
-            }
-            if let value = reader.choice(keys["deletedUsers"], path: "sync.safeguard.deletedUsers", of: DeletedUserAction.self) {
-                config.policy.safeguard.deletedUsers = value
-            }
+            config.policy.safeguard = readSafeguard(node, reader: &reader)
         }
         if let node = sync["license"] {
             let keys = reader.mapping(node, path: "sync.license", keys: ["maxUsers", "maxEditableUsers"])
@@ -120,6 +111,62 @@ public enum ConfigLoader {
             }
         }
         return config
+    }
+
+    private static func readSafeguard(_ node: Node, reader: inout NodeReader) -> DeletionSafeguard {
+        var safeguard = DeletionSafeguard()
+        let keys = reader.mapping(node, path: "sync.safeguard", keys: [
+            "maxUserDeletions", "maxGroupDeletions", "maxUserDeletionPercent", "maxGroupDeletionPercent", "window",
+            "maxMembershipRemovalsPerGroup", "protect", "deletedUsers", "purgeAfterDays",
+        ])
+        let counts: [(String, WritableKeyPath<DeletionSafeguard, Int>)] = [
+            ("maxUserDeletions", \.maxUserDeletions), ("maxGroupDeletions", \.maxGroupDeletions),
+        ]
+        for (name, keyPath) in counts {
+            if let value = reader.count(keys[name], path: "sync.safeguard.\(name)") { safeguard[keyPath: keyPath] = value }
+        }
+        let percents: [(String, WritableKeyPath<DeletionSafeguard, Double>)] = [
+            ("maxUserDeletionPercent", \.maxUserDeletionPercent), ("maxGroupDeletionPercent", \.maxGroupDeletionPercent),
+        ]
+        for (name, keyPath) in percents {
+            if let value = reader.percent(keys[name], path: "sync.safeguard.\(name)") { safeguard[keyPath: keyPath] = value }
+        }
+        if let node = keys["window"] {
+            let window = reader.mapping(node, path: "sync.safeguard.window", keys: ["days", "maxUserDeletions", "maxGroupDeletions"])
+            let days = reader.count(window["days"], path: "sync.safeguard.window.days", minimum: 1)
+            let users = reader.count(window["maxUserDeletions"], path: "sync.safeguard.window.maxUserDeletions")
+            let groups = reader.count(window["maxGroupDeletions"], path: "sync.safeguard.window.maxGroupDeletions")
+            if window["days"] == nil {
+                reader.problem("sync.safeguard.window.days", node.mark?.line, "missing: how many days the window reaches back, e.g. 7")
+            } else if window["maxUserDeletions"] == nil && window["maxGroupDeletions"] == nil {
+                reader.problem("sync.safeguard.window", node.mark?.line, "gives no limit; add maxUserDeletions and/or maxGroupDeletions")
+            }
+            if let days { safeguard.window = DeletionWindow(days: days, maxUserDeletions: users, maxGroupDeletions: groups) }
+        }
+        safeguard.maxMembershipRemovalsPerGroup = reader.count(
+            keys["maxMembershipRemovalsPerGroup"], path: "sync.safeguard.maxMembershipRemovalsPerGroup")
+        if let node = keys["protect"] {
+            let protect = reader.mapping(node, path: "sync.safeguard.protect", keys: ["administrators", "accounts", "groups"])
+            if let value = reader.bool(protect["administrators"], path: "sync.safeguard.protect.administrators") {
+                safeguard.protection.administrators = value
+            }
+            for (name, keyPath) in [("accounts", \Protection.accounts), ("groups", \Protection.groups)] {
+                guard let list = protect[name].flatMap({ reader.sequence($0, path: "sync.safeguard.protect.\(name)") }) else { continue }
+                safeguard.protection[keyPath: keyPath] = list.enumerated().compactMap {
+                    reader.string($1, path: "sync.safeguard.protect.\(name)[\($0)]", nonEmpty: true)
+                }
+            }
+        }
+        if let value = reader.choice(keys["deletedUsers"], path: "sync.safeguard.deletedUsers", of: DeletedUserAction.self) {
+            safeguard.deletedUsers = value
+        }
+        if let node = keys["purgeAfterDays"] {
+            safeguard.purgeAfterDays = reader.count(node, path: "sync.safeguard.purgeAfterDays", minimum: 1)
+            if safeguard.deletedUsers == .remove {
+                reader.problem("sync.safeguard.purgeAfterDays", node.mark?.line, "only applies with deletedUsers: disable (with remove, users who leave are removed at once)")
+            }
+        }
+        return safeguard
     }
 
     private static func readSchedule(_ sync: [String: Node], reader: inout NodeReader) -> UpdateSchedule {
@@ -214,6 +261,16 @@ struct NodeReader {
         guard let node, let text = string(node, path: path) else { return nil }
         guard let value = Int(text), value >= minimum else {
             problem(path, node.mark?.line, "'\(text)' is not a whole number ≥ \(minimum)")
+            return nil
+        }
+        return value
+    }
+
+    /// A percentage from 0 to 100; decimals allowed (12.5).
+    mutating func percent(_ node: Node?, path: String) -> Double? {
+        guard let node, let text = string(node, path: path) else { return nil }
+        guard let value = Double(text.hasSuffix("%") ? String(text.dropLast()) : text), value.isFinite, (0...100).contains(value) else {
+            problem(path, node.mark?.line, "'\(text)' is not a percentage from 0 to 100")
             return nil
         }
         return value

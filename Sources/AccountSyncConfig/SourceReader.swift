@@ -55,7 +55,7 @@ enum SourceReader {
         var saslExternal = false
         if let node = keys["bind"] {
             let bind = reader.mapping(node, path: "source.bind", keys: ["dn", "passwordFile", "passwordEnv", "credential", "mechanism"])
-            bindDN = reader.dn(bind["dn"], path: "source.bind.dn")
+            bindDN = reader.bindName(bind["dn"], path: "source.bind.dn", profile: profile)
             var sources: [SecretSource] = []
             if let file = reader.string(bind["passwordFile"], path: "source.bind.passwordFile", nonEmpty: true) { sources.append(.file(file)) }
             if let name = reader.string(bind["passwordEnv"], path: "source.bind.passwordEnv", nonEmpty: true) { sources.append(.environment(name)) }
@@ -171,6 +171,27 @@ extension NodeReader {
         } catch {
             problem(path, node.mark?.line, error.description)
             return nil
+        }
+    }
+
+    /// The bind name: a DN; with the active-directory profile also a user principal name
+    /// (`svc-sync@corp.example.com`) or a down-level logon name (`CORP\svc-sync`), each checked for
+    /// what it is.
+    mutating func bindName(_ node: Node?, path: String, profile: DirectoryProfile) -> String? {
+        guard let node, let text = string(node, path: path, nonEmpty: true) else { return nil }
+        switch ADBindName.kind(of: text) {
+        case .distinguishedName:
+            return dn(node, path: path)
+        case .userPrincipalName(let problem), .downLevel(let problem):
+            guard profile == .activeDirectory else {
+                self.problem(path, node.mark?.line, "'\(text)' is not a DN; a user principal name (user@domain) or a down-level name (DOMAIN\\user) works only with profile: active-directory")
+                return nil
+            }
+            if let problem {
+                self.problem(path, node.mark?.line, problem)
+                return nil
+            }
+            return text
         }
     }
 

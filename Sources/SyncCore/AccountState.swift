@@ -1,3 +1,5 @@
+import Foundation
+
 /// Why a user is disabled; it decides what a later run may do about it.
 public enum DisabledReason: String, Sendable, Codable, Hashable {
     /// The source said so (a `disabled` row): the next run re-enables the user when the source does.
@@ -24,6 +26,8 @@ public struct ExistingUser: Sendable, Equatable {
     public var thirdParty: [String: String]
     /// The user still owns resources of the host application and cannot be removed.
     public var ownsResources: Bool
+    /// When a run disabled the user because they left (set with `disabledReason == .deletion`).
+    public var leftAt: Date?
 
     public var disabled: Bool { disabledReason != nil }
 
@@ -31,7 +35,7 @@ public struct ExistingUser: Sendable, Equatable {
         id: Int64, account: String, name: String = "", email: String = "", mobile: String = "",
         accountType: AccountType = .regular, groupIds: [String] = [], disabledReason: DisabledReason? = nil,
         managed: Bool = true, externalId: String = "", thirdParty: [String: String] = [:],
-        ownsResources: Bool = false
+        ownsResources: Bool = false, leftAt: Date? = nil
     ) {
         self.id = id
         self.account = account
@@ -45,6 +49,7 @@ public struct ExistingUser: Sendable, Equatable {
         self.externalId = externalId
         self.thirdParty = thirdParty
         self.ownsResources = ownsResources
+        self.leftAt = leftAt
     }
 }
 

@@ -59,7 +59,13 @@ struct GroupPlanner {
                 let record = GroupRecord(
                     groupId: group.groupId, name: group.name, parentGroupId: group.parentGroupId,
                     externalId: group.externalId)
-                if group.ownsResources {
+                if policy.safeguard.protection.groups.contains(group.groupId) {
+                    result.counts.groupsNotDeleted += 1
+                    result.items.append(RunItem(
+                        kind: .group, key: group.groupId, action: .remove, code: .protected,
+                        message: "group '\(group.groupId)' (\(group.name)) is no longer in the group dataset but is protected (listed in sync.safeguard.protect.groups); it was kept. To let a run remove it, take it off that list"))
+                    remaining[group.groupId] = group
+                } else if group.ownsResources {
                     result.counts.groupsNotDeleted += 1
                     result.items.append(RunItem(
                         kind: .group, key: group.groupId, action: .remove, code: .resourcesNotTransferred,

@@ -20,6 +20,8 @@ public enum FailureCode: String, Sendable, Codable, CaseIterable {
     case datasetMissing = "DATASET_MISSING"
     /// The directory pull did not finish.
     case sourceIncomplete = "SOURCE_INCOMPLETE"
+    /// A selected dataset has no rows while the store holds managed accounts: never "everyone left".
+    case sourceEmpty = "SOURCE_EMPTY"
     /// The plan deletes more users or groups than the safeguard allows.
     case safeguardTripped = "SAFEGUARD_TRIPPED"
     /// The process died or was stopped mid-run; recorded at the next start.
@@ -58,6 +60,8 @@ public enum ItemCode: String, Sendable, Codable, CaseIterable {
     case editableLicenseExceeded = "EDITABLE_LICENSE_EXCEEDED"
     case userLicenseExceeded = "USER_LICENSE_EXCEEDED"
     case resourcesNotTransferred = "RESOURCES_NOT_TRANSFERRED"
+    /// Could not delete: a protected account or group (administrators by default).
+    case protected = "PROTECTED"
     /// The item would have been deleted by a run the safeguard stopped.
     case safeguardTripped = "SAFEGUARD_TRIPPED"
 }
@@ -138,10 +142,12 @@ public struct RunRecord: Sendable, Codable, Equatable {
     public var failure: RunFailure?
     public var counts: RunCounts
     public var items: [RunItem]
+    /// Who let this run past the safeguard, if anyone.
+    public var approval: RunApproval?
 
     public init(
         id: Int64, status: RunStatus, trigger: RunTrigger, startedAt: Date, finishedAt: Date?,
-        failure: RunFailure?, counts: RunCounts, items: [RunItem]
+        failure: RunFailure?, counts: RunCounts, items: [RunItem], approval: RunApproval? = nil
     ) {
         self.id = id
         self.status = status
@@ -151,6 +157,36 @@ public struct RunRecord: Sendable, Codable, Equatable {
         self.failure = failure
         self.counts = counts
         self.items = items
+        self.approval = approval
+    }
+}
+
+/// An administrator's approval as the history records it: of a tripped run's list (`runId`), or of
+/// a number (`allowDeletions`), by whom and why.
+public struct RunApproval: Sendable, Codable, Equatable {
+    /// The tripped run whose list was approved; nil for `--allow-deletions N`.
+    public var runId: Int64?
+    public var allowDeletions: Int?
+    /// The login name of the approver (`$SUDO_USER`, else the user running the process).
+    public var by: String
+    public var reason: String?
+
+    public init(runId: Int64?, allowDeletions: Int?, by: String, reason: String?) {
+        self.runId = runId
+        self.allowDeletions = allowDeletions
+        self.by = by
+        self.reason = reason
+    }
+
+    private enum CodingKeys: String, CodingKey { case runId, allowDeletions, by, reason }
+
+    /// Writes every key, null when absent.
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(runId, forKey: .runId)
+        try container.encode(allowDeletions, forKey: .allowDeletions)
+        try container.encode(by, forKey: .by)
+        try container.encode(reason, forKey: .reason)
     }
 }
 
@@ -170,7 +206,7 @@ extension RunItem {
 }
 
 extension RunRecord {
-    private enum CodingKeys: String, CodingKey { case id, status, trigger, startedAt, finishedAt, failure, counts, items }
+    private enum CodingKeys: String, CodingKey { case id, status, trigger, startedAt, finishedAt, failure, counts, approval, items }
 
     /// Writes `finishedAt` and `failure` as null when absent: the run JSON always has every key.
     public func encode(to encoder: Encoder) throws {
@@ -182,6 +218,7 @@ extension RunRecord {
         try container.encode(finishedAt, forKey: .finishedAt)
         try container.encode(failure, forKey: .failure)
         try container.encode(counts, forKey: .counts)
+        try container.encode(approval, forKey: .approval)
         try container.encode(items, forKey: .items)
     }
 }

@@ -1,11 +1,14 @@
+import Foundation
+
 /// Computes what one run will do: validates both datasets against the current accounts, plans every
 /// change, and applies the deletion safeguard and the license.
 ///
 /// ```swift
-/// let plan = SyncPlanner(policy: policy).plan(users: userRows, groups: groupRows, state: state)
+/// let plan = SyncPlanner(policy: policy).plan(users: userRows, groups: groupRows, state: state, context: context)
 /// if plan.failure == nil { try store.apply(plan) }
 /// ```
-/// Pure: no I/O, no clock. A `nil` dataset means that part is not synced (its accounts stay as they are).
+/// Pure: no I/O; the clock comes in the context. A `nil` dataset means that part is not synced
+/// (its accounts stay as they are).
 public struct SyncPlanner: Sendable {
     public var policy: SyncPolicy
 
@@ -14,8 +17,12 @@ public struct SyncPlanner: Sendable {
     }
 
     /// - Parameter allowDeletions: an administrator's approval for this one run to delete up to this
-    ///   many users and this many groups, whatever the safeguard says.
+    ///   many users and this many groups, whatever the safeguard's limits say.
     public func plan(users: [UserRow]?, groups: [GroupRow]?, state: AccountState, allowDeletions: Int? = nil) -> SyncPlan {
+        plan(users: users, groups: groups, state: state, context: RunContext(approval: allowDeletions.map(Approval.count)))
+    }
+
+    public func plan(users: [UserRow]?, groups: [GroupRow]?, state: AccountState, context: RunContext) -> SyncPlan {
         let groupResult: GroupPlanner.Result
         if let groups {
             groupResult = GroupPlanner(policy: policy).plan(rows: groups, existing: state.groups)
@@ -25,28 +32,14 @@ public struct SyncPlanner: Sendable {
             untouched.managedIds = Set(state.groups.filter(\.managed).map(\.groupId))
             groupResult = untouched
         }
-        let userResult = users.map { UserPlanner(policy: policy).plan(rows: $0, existing: state.users, groups: groupResult) }
+        let userResult = users.map {
+            UserPlanner(policy: policy).plan(rows: $0, existing: state.users, groups: groupResult, now: context.now)
+        }
 
-        // The deletion safeguard: nothing is applied when a run deletes more than allowed.
-        let userDeletions = userResult?.deletions.count ?? 0
-        let groupDeletions = groupResult.removals.count
-        let maxUsers = allowDeletions ?? policy.safeguard.maxUserDeletions
-        let maxGroups = allowDeletions ?? policy.safeguard.maxGroupDeletions
-        if userDeletions > maxUsers || groupDeletions > maxGroups {
-            var items: [RunItem] = []
-            for deletion in userResult?.deletions ?? [] {
-                items.append(RunItem(
-                    kind: .user, key: deletion.record.account, action: deletion.action, code: .safeguardTripped,
-                    message: "would be \(deletion.action == .remove ? "removed" : "disabled"): no longer in the user dataset"))
-            }
-            for removal in groupResult.removals {
-                items.append(RunItem(
-                    kind: .group, key: removal.record.groupId, action: .remove, code: .safeguardTripped,
-                    message: "would be removed: no longer in the group dataset"))
-            }
-            let approval = max(userDeletions, groupDeletions)
-            let message = "this run would delete \(userDeletions) users (limit \(maxUsers)) and \(groupDeletions) groups (limit \(maxGroups)); nothing was applied. Check the list of who would go; if it is right, approve this one run with --allow-deletions \(approval)"
-            return .failed(RunFailure(code: .safeguardTripped, message: message), items: items)
+        let guardResult = SafeguardCheck(policy: policy.safeguard, state: state, context: context)
+            .check(usersEmpty: users?.isEmpty == true, groupsEmpty: groups?.isEmpty == true, users: userResult, groups: groupResult)
+        if let failure = guardResult.failure {
+            return .failed(failure, items: guardResult.items)
         }
 
         var counts = groupResult.counts

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Validates the user dataset and plans user creates, updates, restores and deletions.
 ///
 /// Rows are processed in dataset order. An account that appears twice fails on every one of its
@@ -13,6 +15,15 @@ struct UserPlanner {
         var deletionItems: [RunItem] = []
         var counts = RunCounts()
         var validRows = 0
+        /// Members each group loses in this run (by group id), for the per-group safeguard limit.
+        var memberRemovals: [String: Int] = [:]
+    }
+
+    /// What becomes of a managed user who is no longer in the dataset.
+    private enum Fate: Equatable {
+        case kept(enabled: Bool)
+        case disabled
+        case removed
     }
 
     /// Who holds a unique value: an existing user (index `i` in `existing` as `i`) or a new row
@@ -24,8 +35,9 @@ struct UserPlanner {
         var message: String
     }
 
-    func plan(rows: [UserRow], existing: [ExistingUser], groups: GroupPlanner.Result?) -> Result {
+    func plan(rows: [UserRow], existing: [ExistingUser], groups: GroupPlanner.Result?, now: Date) -> Result {
         var result = Result()
+        let protection = ProtectionCheck(policy.safeguard.protection)
         let owned = policy.ownedFields
         var byAccount: [String: Int] = [:]
         var byExternalId: [String: Int] = [:]
@@ -69,14 +81,9 @@ struct UserPlanner {
         var seatsTaken = 0
         var editableSeatsTaken = 0
         for (index, user) in existing.enumerated() where !matched[index] {
-            let stays: Bool
-            if user.managed {
-                stays = planDeletion(of: user, into: &result)
-                removed[index] = !stays
-            } else {
-                stays = true
-            }
-            if stays && !user.disabled && !(user.managed && policy.safeguard.deletedUsers == .disable) {
+            let fate: Fate = user.managed ? planDeletion(of: user, protection: protection, now: now, into: &result) : .kept(enabled: !user.disabled)
+            removed[index] = fate == .removed
+            if fate == .kept(enabled: true) {
                 seatsTaken += 1
                 if user.accountType.isEditable { editableSeatsTaken += 1 }
             }
@@ -234,6 +241,9 @@ struct UserPlanner {
             if let current {
                 let fieldChanges = record.changes(from: current)
                 guard !fieldChanges.isEmpty else { continue }
+                if current.groupIds != record.groupIds {
+                    for id in current.groupIds where !record.groupIds.contains(id) { result.memberRemovals[id, default: 0] += 1 }
+                }
                 let restored = current.disabledReason == .deletion && !record.disabled
                 let action: ItemAction = restored ? .restore : .update
                 result.changes.append(UserChange(action: action, existingId: current.id, record: record, fieldChanges: fieldChanges))
@@ -253,30 +263,53 @@ struct UserPlanner {
         return result
     }
 
-    /// Plans the deletion of a managed user missing from the dataset; returns whether the user stays.
-    private func planDeletion(of user: ExistingUser, into result: inout Result) -> Bool {
+    /// Plans what becomes of a managed user missing from the dataset: disabled, removed (or purged
+    /// after `purgeAfterDays`), or kept because they are protected or still own resources.
+    private func planDeletion(of user: ExistingUser, protection: ProtectionCheck, now: Date, into result: inout Result) -> Fate {
+        let action: ItemAction
+        var purgeNote = ""
         switch policy.safeguard.deletedUsers {
         case .disable:
-            guard !user.disabled else { return true }
+            if !user.disabled {
+                action = .disableOnDelete
+            } else if let days = policy.safeguard.purgeAfterDays, user.disabledReason == .deletion, let leftAt = user.leftAt,
+                now.timeIntervalSince(leftAt) >= Double(days) * 86_400
+            {
+                action = .remove
+                purgeNote = "purged: disabled since \(ISO8601DateFormatter().string(from: leftAt)) because they left, and still absent after \(days) days (sync.safeguard.purgeAfterDays)"
+            } else {
+                return .kept(enabled: false)
+            }
+        case .remove:
+            action = .remove
+        }
+        if let why = protection.reason(user) {
+            result.counts.usersNotDeleted += 1
+            result.items.append(RunItem(
+                kind: .user, key: user.account, action: action, code: .protected,
+                message: "'\(user.account)' is no longer in the user dataset but is protected (\(why.because)); it was kept. To let runs delete it, \(why.release)"))
+            return .kept(enabled: !user.disabled)
+        }
+        if action == .disableOnDelete {
             var record = UserRecord(user)
             record.disabledReason = .deletion
             result.deletions.append(UserChange(
                 action: .disableOnDelete, existingId: user.id, record: record,
                 fieldChanges: [FieldChange(field: "disabled", old: "false", new: "true")]))
             result.deletionItems.append(RunItem(kind: .user, key: user.account, action: .disableOnDelete, message: "disabled: no longer in the user dataset"))
-            return true
-        case .remove:
-            if user.ownsResources {
-                result.counts.usersNotDeleted += 1
-                result.items.append(RunItem(
-                    kind: .user, key: user.account, action: .remove, code: .resourcesNotTransferred,
-                    message: "'\(user.account)' is no longer in the user dataset but still owns resources; transfer them (resources transfer --from \(user.account) --to ACCOUNT), then the next run removes the user"))
-                return true
-            }
-            result.deletions.append(UserChange(action: .remove, existingId: user.id, record: UserRecord(user), fieldChanges: []))
-            result.deletionItems.append(RunItem(kind: .user, key: user.account, action: .remove, message: "removed: no longer in the user dataset"))
-            return false
+            return .disabled
         }
+        if user.ownsResources {
+            result.counts.usersNotDeleted += 1
+            result.items.append(RunItem(
+                kind: .user, key: user.account, action: .remove, code: .resourcesNotTransferred,
+                message: "'\(user.account)' is no longer in the user dataset but still owns resources; transfer them (resources transfer --from \(user.account) --to ACCOUNT), then the next run removes the user"))
+            return .kept(enabled: !user.disabled)
+        }
+        result.deletions.append(UserChange(action: .remove, existingId: user.id, record: UserRecord(user), fieldChanges: []))
+        result.deletionItems.append(RunItem(kind: .user, key: user.account, action: .remove, message: purgeNote.isEmpty ? "removed: no longer in the user dataset" : purgeNote))
+        for id in user.groupIds { result.memberRemovals[id, default: 0] += 1 }
+        return .removed
     }
 
     /// Source-driven disabling: the source may disable and re-enable; a deletion is undone by the
@@ -308,4 +341,30 @@ struct UserPlanner {
         if !value.isEmpty, claims[value] == holder { claims[value] = nil }
     }
 
+}
+
+/// Whether a user is protected from deletion by `sync.safeguard.protect`, and how to release them.
+struct ProtectionCheck {
+    let administrators: Bool
+    let accounts: Set<String>
+    let groups: Set<String>
+
+    init(_ protection: Protection) {
+        administrators = protection.administrators
+        accounts = Set(protection.accounts.map(Normalize.account))
+        groups = Set(protection.groups)
+    }
+
+    func reason(_ user: ExistingUser) -> (because: String, release: String)? {
+        if administrators && user.accountType == .administrator {
+            return ("an Administrator, and sync.safeguard.protect.administrators is on", "change the account type (users edit), or set protect.administrators: false")
+        }
+        if accounts.contains(Normalize.account(user.account)) {
+            return ("listed in sync.safeguard.protect.accounts", "take the account off that list")
+        }
+        if let group = user.groupIds.first(where: groups.contains) {
+            return ("a member of group '\(group)', listed in sync.safeguard.protect.groups", "take the group off that list, or the user out of the group")
+        }
+        return nil
+    }
 }

@@ -35,7 +35,7 @@ extension AccountStore {
             """)
         let updateUser = try db.cachedStatement(sql: """
             UPDATE users SET account = ?, name = ?, email = ?, mobile = ?, accountType = ?, disabledReason = ?, externalId = ?,
-            thirdParty = ?, updatedAt = ? WHERE id = ?
+            thirdParty = ?, updatedAt = ?, leftAt = CASE WHEN ? = 'deletion' THEN COALESCE(leftAt, ?) ELSE NULL END WHERE id = ?
             """)
         let insertMembership = try db.cachedStatement(sql: "INSERT OR IGNORE INTO memberships (userId, groupId) VALUES (?, ?)")
         let clearMemberships = try db.cachedStatement(sql: "DELETE FROM memberships WHERE userId = ?")
@@ -59,7 +59,7 @@ extension AccountStore {
                 guard let id = change.existingId else { continue }
                 try updateUser.execute(arguments: [
                     user.account, user.name, user.email, user.mobile, user.accountType.rawValue, user.disabledReason?.rawValue,
-                    user.externalId, ThirdPartyCoding.encode(user.thirdParty), date, id,
+                    user.externalId, ThirdPartyCoding.encode(user.thirdParty), date, user.disabledReason?.rawValue, date, id,
                 ])
                 if change.fieldChanges.contains(where: { $0.field == "groups" }) {
                     try clearMemberships.execute(arguments: [id])

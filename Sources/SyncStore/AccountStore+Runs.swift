@@ -17,11 +17,17 @@ public struct RunFilter: Sendable {
 
 extension AccountStore {
     /// Records a new run as `running` (committed at once, so the history shows it while it works).
-    public func beginRun(trigger: RunTrigger, at date: Date = Date(), pid: Int32) throws(StoreError) -> Int64 {
+    public func beginRun(trigger: RunTrigger, approval: RunApproval? = nil, at date: Date = Date(), pid: Int32) throws(StoreError) -> Int64 {
         try write { db in
             try db.execute(
-                sql: "INSERT INTO runs (status, trigger, startedAt, counts, pid) VALUES ('running', ?, ?, ?, ?)",
-                arguments: [trigger.rawValue, date, Self.encodeCounts(RunCounts()), pid])
+                sql: """
+                    INSERT INTO runs (status, trigger, startedAt, counts, pid, approvalRunId, approvalCount, approvedBy, approvalReason)
+                    VALUES ('running', ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    trigger.rawValue, date, Self.encodeCounts(RunCounts()), pid, approval?.runId, approval?.allowDeletions,
+                    approval?.by, approval?.reason,
+                ])
             return db.lastInsertedRowID
         }
     }
@@ -43,6 +49,37 @@ extension AccountStore {
                     ])
             }
             return rows.map { $0["id"] }
+        }
+    }
+
+    /// Whether any run is recorded as `running`.
+    public func hasRunningRuns() throws(StoreError) -> Bool {
+        try read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM runs WHERE status = 'running')") ?? false }
+    }
+
+    /// Users and groups deleted by runs that started at or after `date` and applied, leaving out
+    /// runs an administrator approved (their deletions were looked at): the safeguard's window.
+    public func deletions(since date: Date) throws(StoreError) -> DeletionTally {
+        try read { db in
+            var tally = DeletionTally()
+            let rows = try String.fetchAll(db, sql: """
+                SELECT counts FROM runs WHERE startedAt >= ? AND status IN ('success', 'partially_failed') AND approvedBy IS NULL
+                """, arguments: [date])
+            for text in rows {
+                let counts = Self.decodeCounts(text)
+                tally.users += counts.usersDisabledOnDelete + counts.usersRemoved
+                tally.groups += counts.groupsRemoved
+            }
+            return tally
+        }
+    }
+
+    /// The run that applied with an approval of `runId`'s list, if one did: an approval is used once.
+    public func runApplied(withApprovalOf runId: Int64) throws(StoreError) -> Int64? {
+        try read { db in
+            try Int64.fetchOne(db, sql: """
+                SELECT id FROM runs WHERE approvalRunId = ? AND status IN ('success', 'partially_failed') ORDER BY id LIMIT 1
+                """, arguments: [runId])
         }
     }
 
@@ -130,12 +167,18 @@ extension AccountStore {
         let code: String? = row["failureCode"]
         let message: String? = row["failureMessage"]
         let failure = code.flatMap(FailureCode.init(rawValue:)).map { RunFailure(code: $0, message: message ?? "") }
-        let countsText: String = row["counts"]
-        let counts = (try? JSONDecoder().decode(RunCounts.self, from: Data(countsText.utf8))) ?? RunCounts()
+        let approvedBy: String? = row["approvedBy"]
+        let approval = approvedBy.map { by in
+            RunApproval(runId: row["approvalRunId"], allowDeletions: row["approvalCount"], by: by, reason: row["approvalReason"])
+        }
         return RunRecord(
             id: row["id"], status: RunStatus(rawValue: row["status"]) ?? .failed,
             trigger: RunTrigger(rawValue: row["trigger"]) ?? .manual, startedAt: row["startedAt"],
-            finishedAt: row["finishedAt"], failure: failure, counts: counts, items: items)
+            finishedAt: row["finishedAt"], failure: failure, counts: decodeCounts(row["counts"]), items: items, approval: approval)
+    }
+
+    private static func decodeCounts(_ text: String) -> RunCounts {
+        (try? JSONDecoder().decode(RunCounts.self, from: Data(text.utf8))) ?? RunCounts()
     }
 
     private static func encodeCounts(_ counts: RunCounts) -> String {

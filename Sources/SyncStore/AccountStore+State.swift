@@ -43,7 +43,7 @@ extension AccountStore {
         return user(row, groupIds: groupIds, ownsResources: owns)
     }
 
-    private static let userColumns = "id, account, name, email, mobile, accountType, disabledReason, managed, externalId, thirdParty"
+    private static let userColumns = "id, account, name, email, mobile, accountType, disabledReason, managed, externalId, thirdParty, leftAt"
 
     /// One row of `userColumns` as an `ExistingUser`.
     private static func user(_ row: Row, groupIds: [String], ownsResources: Bool) -> ExistingUser {
@@ -54,6 +54,6 @@ extension AccountStore {
             id: row[0], account: row[1], name: row[2], email: row[3], mobile: row[4],
             accountType: AccountType(rawValue: type) ?? .regular, groupIds: groupIds,
             disabledReason: reason.flatMap(DisabledReason.init(rawValue:)), managed: row[7], externalId: row[8],
-            thirdParty: ThirdPartyCoding.decode(thirdParty), ownsResources: ownsResources)
+            thirdParty: ThirdPartyCoding.decode(thirdParty), ownsResources: ownsResources, leftAt: row[10])
     }
 }

@@ -49,6 +49,11 @@ extension AccountStore {
 
     /// The user with this account, compared as runs compare accounts (trimmed, case-insensitive).
     /// An exact lookup answers the common case from one row; only a miss scans every account.
+    /// How many users the sync manages that are enabled: what an empty source would disable.
+    public func managedEnabledUserCount() throws(StoreError) -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users WHERE managed = 1 AND disabledReason IS NULL") ?? 0 }
+    }
+
     public func user(account: String) throws(StoreError) -> ExistingUser? {
         if let user = try read({ db in try Self.user(db, account: account) }) { return user }
         let key = Normalize.account(account)
@@ -97,8 +102,8 @@ extension AccountStore {
             let changes = UserRecord(user).changes(from: before)
             guard !changes.isEmpty else { return [] }
             try db.execute(
-                sql: "UPDATE users SET name = ?, email = ?, mobile = ?, accountType = ?, disabledReason = ?, updatedAt = ? WHERE id = ?",
-                arguments: [user.name, user.email, user.mobile, user.accountType.rawValue, user.disabledReason?.rawValue, date, user.id])
+                sql: "UPDATE users SET name = ?, email = ?, mobile = ?, accountType = ?, disabledReason = ?, updatedAt = ?, leftAt = CASE WHEN ? = 'deletion' THEN leftAt ELSE NULL END WHERE id = ?",
+                arguments: [user.name, user.email, user.mobile, user.accountType.rawValue, user.disabledReason?.rawValue, date, user.disabledReason?.rawValue, user.id])
             for change in changes {
                 try db.execute(
                     sql: "INSERT INTO user_changes (userId, account, runId, actor, at, field, old, new) VALUES (?, ?, NULL, ?, ?, ?, ?, ?)",

@@ -97,6 +97,17 @@ enum Schema {
                 CREATE INDEX user_changes_by_account ON user_changes(account);
                 """)
         }
+        migrator.registerMigration("v2: safeguard: when users left, run approvals") { db in
+            try db.execute(sql: """
+                ALTER TABLE users ADD COLUMN leftAt DATETIME;
+                UPDATE users SET leftAt = updatedAt WHERE disabledReason = 'deletion';
+                ALTER TABLE runs ADD COLUMN approvalRunId INTEGER;
+                ALTER TABLE runs ADD COLUMN approvalCount INTEGER;
+                ALTER TABLE runs ADD COLUMN approvedBy TEXT;
+                ALTER TABLE runs ADD COLUMN approvalReason TEXT;
+                CREATE INDEX runs_by_approval ON runs(approvalRunId) WHERE approvalRunId IS NOT NULL;
+                """)
+        }
         return migrator
     }
 }

@@ -29,6 +29,11 @@ final class CLI {
           safeguard: { maxUserDeletions: 1, maxGroupDeletions: 1, deletedUsers: disable }
         """
 
+    /// The default config without the protection of administrators, for tests where the sample's
+    /// Administrator (alice) leaves like anyone else.
+    static let unprotectedConfig = defaultConfig.replacingOccurrences(
+        of: "deletedUsers: disable }", with: "deletedUsers: disable, protect: { administrators: false } }")
+
     /// The binary built next to the test bundle (`swift build` puts products side by side).
     static let binary: URL = {
         if let path = ProcessInfo.processInfo.environment["ACCOUNT_SYNC_BIN"] { return URL(fileURLWithPath: path) }

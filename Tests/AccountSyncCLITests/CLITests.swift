@@ -50,7 +50,8 @@ struct CLITests {
         try cli.importSample()
         let (status, run) = try cli.json("run", "--json")
         #expect(status == 0)
-        #expect(Set(run.keys) == ["id", "status", "trigger", "startedAt", "finishedAt", "failure", "counts", "items"])
+        #expect(Set(run.keys) == ["id", "status", "trigger", "startedAt", "finishedAt", "failure", "counts", "approval", "items"])
+        #expect(run["approval"] is NSNull)
         #expect(run["status"] as? String == "success")
         #expect(run["failure"] is NSNull)
         let started = try #require(run["startedAt"] as? String)
@@ -95,7 +96,7 @@ struct CLITests {
     }
 
     @Test func safeguardExits3ThenAllowDeletionsApproves() throws {
-        let cli = try CLI()
+        let cli = try CLI(config: CLI.unprotectedConfig)
         try cli.importSample()
         #expect(try cli.run("run").status == 0)
         let empty = try cli.write("empty.csv", "account,name\nnew,New\n")
@@ -175,7 +176,7 @@ struct CLITests {
     }
 
     @Test func metricsTextfileIsWrittenAfterEveryRun() throws {
-        let cli = try CLI(config: CLI.defaultConfig + "\nmetrics: { textfile: account_sync.prom }\n")
+        let cli = try CLI(config: CLI.unprotectedConfig + "\nmetrics: { textfile: account_sync.prom }\n")
         try cli.importSample()
         #expect(try cli.run("run").status == 0)
         let path = cli.folder.appendingPathComponent("account_sync.prom").path

@@ -13,7 +13,7 @@ final class DirectoryCLITests {
         try configure(bindDN: slapd.adminDN, password: slapd.adminPassword)
     }
 
-    func configure(bindDN: String, password: String, maxUserDeletions: Int = 10) throws {
+    func configure(bindDN: String, password: String, maxUserDeletions: Int = 10, filter: String = "(objectClass=inetOrgPerson)") throws {
         let passwordFile = cli.folder.appendingPathComponent("bind.pw").path
         FileManager.default.createFile(atPath: passwordFile, contents: Data("\(password)\n".utf8), attributes: [.posixPermissions: 0o600])
         try """
@@ -27,6 +27,7 @@ final class DirectoryCLITests {
               pageSize: 2
               users:
                 base: "ou=Acme,dc=example,dc=com"
+                filter: "\(filter)"
                 disabledFilter: "(employeeType=disabled)"
                 accountType:
                   rules: [ { memberOf: "cn=admins,ou=Groups,dc=example,dc=com", type: Administrator } ]
@@ -36,6 +37,24 @@ final class DirectoryCLITests {
               groups: { dataset: directory-groups }
               safeguard: { maxUserDeletions: \(maxUserDeletions), maxGroupDeletions: 10 }
             """.write(toFile: cli.configPath, atomically: true, encoding: .utf8)
+    }
+
+    @Test func aSearchThatFindsNobodyIsSourceEmptyEverywhere() throws {
+        #expect(try cli.run("run").status == 2)  // applied; the entry without a uid fails
+        // The same directory, seen through a filter that matches nobody (as a bind account that
+        // lost read access would see it).
+        try configure(bindDN: slapd.adminDN, password: slapd.adminPassword, filter: "(employeeType=nobody)")
+        let check = try cli.run("test-bind")
+        #expect(check.stdout.contains("warning: SOURCE_EMPTY: the directory returned no users under base ou=Acme,dc=example,dc=com with filter (employeeType=nobody)"), "\(check.stdout)")
+        let pull = try cli.run("pull")
+        #expect(pull.status == 69)
+        #expect(pull.stderr.contains("Nothing was stored"))
+        let before = try cli.run("users", "list", "--json").stdout
+        let run = try cli.run("run")
+        #expect(run.status == 3)
+        #expect(run.stdout.contains("SOURCE_EMPTY"))
+        #expect(run.stdout.contains("under base ou=Acme,dc=example,dc=com with filter (employeeType=nobody)"))
+        #expect(try cli.run("users", "list", "--json").stdout == before)
     }
 
     @Test func testBindReportsEachStepAndTheMappedUsers() throws {

@@ -1,3 +1,4 @@
+import AccountSyncConfig
 import DirectoryConnector
 import Foundation
 import LDAPClient
@@ -31,6 +32,25 @@ struct ActiveDirectoryTests {
         let wrongPassword = bindFailure(LDAPConnectionOptions(uris: [dc.ldapsURI], tls: tls, networkTimeout: 5), dn: dc.adminDN, password: "wrong")
         #expect(wrongPassword?.kind == .invalidCredentials)
         #expect(wrongPassword?.message.contains("52e: wrong password") == true, "\(String(describing: wrongPassword))")
+
+        // The three ways AD admins write a bind name, each read from a config file with the
+        // active-directory profile and used for a real pull: a DN, a UPN and a down-level name.
+        for name in [dc.adminDN, "Administrator@test.lan", "TEST\\Administrator"] {
+            let yaml = """
+                sync: { users: { dataset: people }, groups: { dataset: org } }
+                source:
+                  profile: active-directory
+                  uri: \(dc.ldapsURI)
+                  tls: { caFile: \(dc.caFile) }
+                  bind: { dn: '\(name)', passwordEnv: AD_TEST_PASSWORD }
+                  users: { base: "OU=Groups,OU=Corp,\(dc.suffix)" }
+                """
+            let source = try #require(try ConfigLoader.parse(yaml, file: "ad.yaml").source, "\(name)")
+            #expect(source.bindDN == name)
+            #expect(throws: Never.self, "\(name)") { try DirectoryPuller(settings: source).pull(password: dc.adminPassword) }
+        }
+        let wrongUPN = bindFailure(LDAPConnectionOptions(uris: [dc.ldapsURI], tls: tls, networkTimeout: 5), dn: "Administrator@test.lan", password: "wrong")
+        #expect(wrongUPN?.kind == .invalidCredentials)
 
         // Ranged retrieval: asked for ranges explicitly (Samba only ranges when asked), the client
         // follows them to the end.

@@ -208,7 +208,8 @@ struct RunRuleTests {
         let result = plan(users: [user("new")], state: state, policy: policy)
         #expect(result.status == .failed)
         #expect(result.failure?.code == .safeguardTripped)
-        #expect(result.failure?.message.contains("--allow-deletions 3") == true)
+        #expect(result.failure?.message.contains("3 users would be disabled; the limit is 1 a run") == true)
+        #expect(result.failure?.message.contains("--approve") == true)
         #expect(result.userChanges.isEmpty && result.groupChanges.isEmpty)
         #expect(result.items.map(\.key) == ["u1", "u2", "u3"])
         #expect(result.items.allSatisfy { $0.code == .safeguardTripped })
@@ -218,22 +219,23 @@ struct RunRuleTests {
         var policy = SyncPolicy()
         policy.safeguard.maxGroupDeletions = 0
         let state = AccountState(groups: [ExistingGroup(id: 1, groupId: "g")])
-        #expect(plan(groups: [], state: state, policy: policy).failure?.code == .safeguardTripped)
+        #expect(plan(groups: [group("other")], state: state, policy: policy).failure?.code == .safeguardTripped)
     }
 
     @Test func allowDeletionsApprovesOneRun() {
         var policy = SyncPolicy()
         policy.safeguard.maxUserDeletions = 1
         let state = AccountState(users: (1...3).map { existing(Int64($0), "u\($0)") })
-        #expect(plan(users: [], state: state, policy: policy, allowDeletions: 2).failure?.code == .safeguardTripped)
-        let approved = plan(users: [], state: state, policy: policy, allowDeletions: 3)
+        #expect(plan(users: [user("new")], state: state, policy: policy, allowDeletions: 2).failure?.code == .safeguardTripped)
+        let approved = plan(users: [user("new")], state: state, policy: policy, allowDeletions: 3)
         #expect(approved.status == .success)
         #expect(approved.counts.usersDisabledOnDelete == 3)
     }
 
     @Test func emptyDatasetDoesNotWipeTheCompany() {
         let state = AccountState(users: (1...500).map { existing(Int64($0), "u\($0)") })
-        #expect(plan(users: [], state: state).failure?.code == .safeguardTripped)
+        #expect(plan(users: [], state: state).failure?.code == .sourceEmpty)
+        #expect(plan(users: [user("u1")], state: state).failure?.code == .safeguardTripped)
     }
 
     @Test func sameDatasetsTwiceChangeNothingTheSecondTime() {

@@ -64,6 +64,7 @@ struct PullCommand: ParsableCommand {
         let app = try options.app()
         let pulled = try report { () throws(AppError) in try app.pullFromDirectory() }
         for problem in pulled.problems { printError("warning: \(problem)") }
+        if output != nil, let warning = app.emptyPullWarning(pulled) { printError("warning: \(warning)") }
         if let output {
             try report { () throws(AppError) in
                 do {
@@ -76,7 +77,7 @@ struct PullCommand: ParsableCommand {
             }
             print("wrote \(pulled.users.count) users to \(output)/users.jsonl and \(pulled.groups.count) groups to \(output)/groups.jsonl")
         } else {
-            try report { () throws(AppError) in try app.withStore { try app.storePulled(pulled, in: $0) } }
+            try report { () throws(AppError) in try app.storePull(pulled) }
             print("stored \(pulled.users.count) users as dataset '\(app.config.usersDataset ?? "")' and \(pulled.groups.count) groups as dataset '\(app.config.groupsDataset ?? "")'")
         }
     }

@@ -31,7 +31,7 @@ struct HistoryCommand: ParsableCommand {
             let app = try options.app()
             let end = to.map { $0.dayOnly ? $0.date.addingTimeInterval(86_399.999) : $0.date }
             let filter = RunFilter(from: from?.date, to: end, statuses: Set(status))
-            let runs = try report { () throws(AppError) in try app.withStore { try $0.runs(filter, limit: limit) } }
+            let runs = try report { () throws(AppError) in try app.history(filter, limit: limit) }
             if json { return try Output.json(runs) }
             if runs.isEmpty {
                 print("no runs\(from != nil || to != nil || !status.isEmpty ? " match" : " yet")")
@@ -51,7 +51,7 @@ struct HistoryCommand: ParsableCommand {
         func run() throws {
             let app = try options.app()
             let record = try report { () throws(AppError) in
-                let found = try app.withStore { try $0.run(id: id) }
+                let found = try app.runDetail(id: id)
                 guard let found else { throw AppError(.notFound, "no run #\(id) (see: account-sync history)") }
                 return found
             }

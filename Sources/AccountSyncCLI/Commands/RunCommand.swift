@@ -10,20 +10,29 @@ struct RunCommand: ParsableCommand {
         abstract: "Sync the selected datasets into the account store, atomically, and record it in the Update History.",
         discussion: """
             Every row is validated; failed rows are listed with their reason and the rest is applied in
-            one transaction. When the run would delete more users or groups than the deletion
-            safeguard allows, it applies nothing and exits 3; check who would go, then approve that
-            one run with --allow-deletions N. Only one run at a time: a second exits 75.
+            one transaction. When the run would delete more than the deletion safeguard allows (a
+            count, a percentage, a rolling window, members taken out of one group), or a selected
+            dataset is empty while the store holds managed accounts (SOURCE_EMPTY), it applies
+            nothing, lists who would go and exits 3. Check the list, then approve exactly that list
+            with --approve RUN_ID: the approved run applies those deletions and stops again if any
+            other would happen. The approver ($SUDO_USER, else you) and the reason are recorded.
+            Only one run at a time: a second exits 75.
 
             Examples:
               account-sync run --dry-run
-              account-sync run --allow-deletions 120
+              account-sync run --approve 41 --reason "reorg: Sales EMEA closed, ticket HR-1234"
+              account-sync run --allow-deletions 120 --reason "annual clean-up"
               account-sync run --json > run.json
             """)
 
     @OptionGroup var options: GlobalOptions
     @Flag(help: "Print the plan and change nothing.") var dryRun = false
-    @Option(help: ArgumentHelp("Approve this one run to delete up to N users and N groups.", valueName: "N"))
+    @Option(help: ArgumentHelp("Approve exactly the deletions that the stopped run RUN_ID listed.", valueName: "RUN_ID"))
+    var approve: Int64?
+    @Option(help: ArgumentHelp("Approve this one run to delete up to N users and N groups, and take up to N members out of a group.", valueName: "N"))
     var allowDeletions: Int?
+    @Option(help: ArgumentHelp("Why the deletions are right; recorded with the approval.", valueName: "TEXT"))
+    var reason: String?
     @Flag(help: "Print the run as JSON.") var json = false
     @Flag(help: "List every item instead of the first 20 of each section.") var all = false
     @Flag(help: "Started by the timer: honour sync.update (manual skips the run, exit 0) and record the trigger as scheduled.")
@@ -31,12 +40,21 @@ struct RunCommand: ParsableCommand {
 
     func validate() throws {
         if let allowDeletions, allowDeletions < 0 { throw ValidationError("--allow-deletions must be 0 or more") }
+        if approve != nil && allowDeletions != nil { throw ValidationError("give --approve RUN_ID or --allow-deletions N, not both") }
+        if reason != nil && approve == nil && allowDeletions == nil { throw ValidationError("--reason goes with --approve RUN_ID or --allow-deletions N") }
+        if let reason, reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw ValidationError("--reason must not be empty") }
+    }
+
+    /// The approval given on the command line, by the invoking user.
+    private var approval: RunApproval? {
+        guard approve != nil || allowDeletions != nil else { return nil }
+        return RunApproval(runId: approve, allowDeletions: allowDeletions, by: Approver.current(), reason: reason)
     }
 
     func run() throws {
         let app = try options.app()
         if dryRun {
-            let plan = try report { () throws(AppError) in try app.dryRun(allowDeletions: allowDeletions) }
+            let plan = try report { () throws(AppError) in try app.dryRun(approval: approval) }
             if json {
                 try Output.json(DryRunJSON(status: plan.status, failure: plan.failure, counts: plan.counts, items: plan.items))
             } else {
@@ -50,7 +68,7 @@ struct RunCommand: ParsableCommand {
         }
         let record = try report { () throws(AppError) in
             try app.run(AccountSync.RunOptions(
-                trigger: scheduled ? .scheduled : .manual, allowDeletions: allowDeletions, halfway: FaultInjection.pauseMidApply()))
+                trigger: scheduled ? .scheduled : .manual, approval: approval, halfway: FaultInjection.pauseMidApply()))
         }
         if json { try Output.json(record) } else { print(RunRendering.detail(record, itemLimit: all ? nil : 20)) }
         let status = AccountSync.exitStatus(for: record)

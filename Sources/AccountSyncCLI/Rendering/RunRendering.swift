@@ -27,6 +27,10 @@ enum RunRendering {
     static func detail(_ run: RunRecord, itemLimit: Int?) -> String {
         var lines = ["Run #\(run.id): \(run.status.rawValue) (\(run.trigger.rawValue))"]
         lines.append("started \(Output.time(run.startedAt)), finished \(Output.time(run.finishedAt))")
+        if let approval = run.approval {
+            let what = approval.runId.map { "the deletions listed by run #\($0)" } ?? "up to \(approval.allowDeletions ?? 0) deletions (--allow-deletions)"
+            lines.append("approved by \(approval.by): \(what)\(approval.reason.map { " — reason: \($0)" } ?? " — no reason given")")
+        }
         lines += body(status: run.status, failure: run.failure, counts: run.counts, items: run.items, itemLimit: itemLimit)
         return lines.joined(separator: "\n")
     }
@@ -53,12 +57,12 @@ enum RunRendering {
                 ["groups", "\(c.groupsCreated)", "\(c.groupsUpdated)", "-", "-", "-", "\(c.groupsRemoved)", "\(c.groupsFailedNew)", "\(c.groupsFailedUpdate)", "\(c.groupsNotDeleted)"],
             ]))
         let sections: [(String, (RunItem) -> Bool)] = [
-            ("Would have been deleted (safeguard)", { $0.code == .safeguardTripped }),
+            ("Stopped by the safeguard: who would have gone", { $0.code == .safeguardTripped }),
             ("Failed new user groups", { $0.kind == .group && $0.code != nil && $0.action == .create }),
             ("Failed updated user groups", { $0.kind == .group && $0.code != nil && $0.action == .update }),
             ("Failed new users", { $0.kind == .user && $0.code != nil && $0.action == .create }),
             ("Failed updated users", { $0.kind == .user && $0.code != nil && $0.action == .update }),
-            ("Users or user groups that could not be deleted", { $0.code == .resourcesNotTransferred }),
+            ("Users or user groups that could not be deleted", { $0.code == .resourcesNotTransferred || $0.code == .protected }),
             ("Users disabled during creation", { $0.code == nil && $0.action == .disableOnCreate }),
             ("Users disabled during deletion", { $0.code == nil && $0.action == .disableOnDelete }),
             ("Users removed", { $0.kind == .user && $0.code == nil && $0.action == .remove }),

@@ -1,0 +1,34 @@
+import SyncCore
+import SyncStore
+
+extension AccountSync {
+    /// The Update History, newest first. A run left `running` by a process that is gone is settled
+    /// as `INTERRUPTED` first, so no reader ever sees a dead run as running.
+    public func history(_ filter: RunFilter = RunFilter(), limit: Int? = nil) throws(AppError) -> [RunRecord] {
+        try withStore { store in
+            try settleDeadRuns(store)
+            return try store.runs(filter, limit: limit)
+        }
+    }
+
+    /// One run with its items, or nil; settled like `history`.
+    public func runDetail(id: Int64) throws(AppError) -> RunRecord? {
+        try withStore { store in
+            try settleDeadRuns(store)
+            return try store.run(id: id)
+        }
+    }
+
+    /// Records runs still `running` as `INTERRUPTED` when the run lock is free (their process is
+    /// dead). When a live run holds the lock, or the lock cannot be taken here (a reader without
+    /// write access), the history is left as it is.
+    private func settleDeadRuns(_ store: AccountStore) throws(StoreError) {
+        guard try store.hasRunningRuns() else { return }
+        guard let lock = try? StoreLock(storePath: config.storePath) else { return }
+        try withExtendedLifetime(lock) { () throws(StoreError) in
+            for id in try store.recoverInterruptedRuns() {
+                logger.warning("run #\(id) was interrupted (its process died); recorded as failed with INTERRUPTED")
+            }
+        }
+    }
+}
