@@ -115,13 +115,19 @@ public struct AccountSync: Sendable {
                 ])
             }
             do throws(StoreError) {
-                if config.source != nil, let failure = try pullIntoStore(store) {
-                    try store.failRun(runId, failure: failure)
-                } else if termination.requested {
-                    throw StoreError(.cancelled, "stopped after the pull")
-                } else {
-                    try planAndApply(runId, store: store, approval: approval, halfway: options.halfway)
+                var notices: [RunItem] = []
+                if config.source != nil {
+                    switch try pullIntoStore(store) {
+                    case .failure(let failure):
+                        try store.failRun(runId, failure: failure)
+                        guard let record = try store.run(id: runId) else { throw StoreError(.unavailable, "run #\(runId) vanished from the store") }
+                        logEnd(record)
+                        return record
+                    case .success(let pulled): notices = pulled
+                    }
                 }
+                if termination.requested { throw StoreError(.cancelled, "stopped after the pull") }
+                try planAndApply(runId, store: store, approval: approval, notices: notices, halfway: options.halfway)
             } catch where error.kind == .cancelled || termination.requested {
                 try store.failRun(runId, failure: RunFailure(
                     code: .interrupted,
@@ -164,7 +170,7 @@ public struct AccountSync: Sendable {
     }
 
     /// The clock, the window's earlier deletions and the approval, for the planner.
-    private func context(runId: Int64?, approval: Approval?, store: AccountStore, now: Date = Date()) throws(StoreError) -> RunContext {
+    private func context(runId: Int64?, approval: Approval?, notices: [RunItem] = [], store: AccountStore, now: Date = Date()) throws(StoreError) -> RunContext {
         var recent = DeletionTally()
         if let window = config.policy.safeguard.window {
             recent = try store.deletions(since: now.addingTimeInterval(-Double(window.days) * 86_400))
@@ -172,17 +178,17 @@ public struct AccountSync: Sendable {
         let source = config.source.map { source in
             "pulled from \(source.connection.uris.joined(separator: ", ")) under base \(source.users.base) with filter \(source.users.filter)"
         }
-        return RunContext(now: now, runId: runId, recentDeletions: recent, approval: approval, sourceDescription: source)
+        return RunContext(now: now, runId: runId, recentDeletions: recent, approval: approval, sourceDescription: source, sourceNotices: notices)
     }
 
     /// Loads the selected datasets, then plans and applies in one transaction.
-    private func planAndApply(_ runId: Int64, store: AccountStore, approval: Approval?, halfway: (@Sendable () -> Void)?) throws(StoreError) {
+    private func planAndApply(_ runId: Int64, store: AccountStore, approval: Approval?, notices: [RunItem], halfway: (@Sendable () -> Void)?) throws(StoreError) {
         switch try loadDatasets(store) {
         case .failure(let failure):
             try store.failRun(runId, failure: failure)
         case .success(let (users, groups)):
             let planner = SyncPlanner(policy: config.policy)
-            let context = try context(runId: runId, approval: approval, store: store)
+            let context = try context(runId: runId, approval: approval, notices: notices, store: store)
             try store.applyRun(runId, halfway: halfway, isCancelled: { Termination.shared.requested }) { state in
                 planner.plan(users: users, groups: groups, state: state, context: context)
             }
@@ -198,7 +204,6 @@ public struct AccountSync: Sendable {
         warnIfVerificationIsOff(source)
         do {
             let pulled = try DirectoryPuller(settings: source).pull(password: password)
-            for problem in pulled.problems { logger.warning("unmappable directory entry: \(problem)") }
             logger.notice("pulled \(pulled.users.count) users and \(pulled.groups.count) groups from \(source.connection.uris.joined(separator: ", "))")
             return pulled
         } catch {
@@ -213,17 +218,19 @@ public struct AccountSync: Sendable {
         logger.critical("TLS certificate verification is OFF (source.tls.requireCert: false): anyone who can intercept the connection to \(source.connection.uris.joined(separator: ", ")) can impersonate the directory and read the bind password. Use this for a lab only")
     }
 
-    /// Pulls and stores both datasets under the configured names; a failed pull is a run failure
+    /// Pulls and stores both datasets under the configured names, and returns what the pull had to
+    /// say about the source (for the run's items); a failed pull is a run failure
     /// (`SOURCE_INCOMPLETE`, or `CONFIG_INVALID` for a missing password) that stores nothing.
-    private func pullIntoStore(_ store: AccountStore) throws(StoreError) -> RunFailure? {
+    private func pullIntoStore(_ store: AccountStore) throws(StoreError) -> Result<[RunItem], RunFailure> {
         let pulled: PulledDatasets
         do {
             pulled = try pullFromDirectory()
         } catch {
-            return RunFailure(code: error.status == .configInvalid ? .configInvalid : .sourceIncomplete, message: error.message)
+            return .failure(RunFailure(code: error.status == .configInvalid ? .configInvalid : .sourceIncomplete, message: error.message))
         }
+        for warning in pulled.warnings { logger.warning("\(warning)") }
         try storePulled(pulled, in: store)
-        return nil
+        return .success(pulled.notices)
     }
 
     /// Plain words for a pull that found no users, naming the base and filter used; nil otherwise.
@@ -248,6 +255,7 @@ public struct AccountSync: Sendable {
         let origin = config.source?.connection.uris.joined(separator: " ") ?? "directory"
         if let name = config.groupsDataset { try store.replaceDataset(name: name, groups: pulled.groups, source: origin) }
         if let name = config.usersDataset { try store.replaceDataset(name: name, users: pulled.users, source: origin) }
+        if let source = config.source { try store.setFacts(MappingFacts.current(source)) }
     }
 
     /// The plan a run would apply now, without applying or recording anything.

@@ -124,13 +124,26 @@ extension AccountSync {
         } catch {
             check.fail("root DSE", error, uris: uris)
         }
+        for (key, base) in [("source.users.base", source.users.base), ("source.groups.base", source.groups.base)] {
+            guard let entry = try? ldap.searchAll(base: base, scope: .base, attributes: ["objectClass", "aliasedObjectName"]).first,
+                entry.strings("objectClass").contains(where: { $0.lowercased() == "alias" }),
+                source.connection.derefAliases == .never || source.connection.derefAliases == .searching
+            else { continue }
+            let target = entry.string("aliasedObjectName") ?? "?"
+            check.steps.append(BindCheck.Step(
+                name: "base", ok: false,
+                detail: "\(key) \(base) is an alias entry pointing to \(target); with derefAliases: \(source.connection.derefAliases.rawValue) the search does not follow it, so nothing under it would be read",
+                hint: "set \(key) to \(target), the entry the alias points to"))
+            return check
+        }
         do {
             let pulled = try DirectoryPuller(settings: source).pull(from: ldap)
             check.userCount = pulled.users.count
             check.groupCount = pulled.groups.count
             check.sampleUsers = Array(pulled.users.prefix(5))
             check.sampleGroups = Array(pulled.groups.prefix(5))
-            check.problems = pulled.problems
+            check.problems = pulled.unresolvedMembers.sorted(by: { $0.key < $1.key }).map { "\($0.key): \($0.value) member\($0.value == 1 ? "" : "s") not found" }
+                + pulled.warnings
             if let warning = emptyPullWarning(pulled) { check.problems.insert(warning, at: 0) }
             check.pass("search", "\(pulled.users.count) users under \(source.users.base) and \(pulled.groups.count) groups (\(source.groups.from.rawValue)) under \(source.groups.base), full paged count")
         } catch {

@@ -8,6 +8,7 @@ enum SourceReader {
     static func read(_ node: Node, reader: inout NodeReader) -> DirectorySettings? {
         let keys = reader.mapping(node, path: "source", keys: [
             "kind", "profile", "uri", "startTLS", "allowInsecureBind", "tls", "bind", "pageSize", "timeouts", "users", "groups",
+            "derefAliases", "referrals",
         ])
         let problemsBefore = reader.problems.count
         if let kind = reader.string(keys["kind"], path: "source.kind"), kind != "ldap" {
@@ -50,6 +51,10 @@ enum SourceReader {
             if let value = reader.count(timeouts["operation"], path: "source.timeouts.operation", minimum: 1) { connection.operationTimeout = Double(value) }
         }
 
+        if let value = reader.choice(keys["derefAliases"], path: "source.derefAliases", of: AliasDereferencing.self) {
+            connection.derefAliases = value
+        }
+        let referrals = reader.choice(keys["referrals"], path: "source.referrals", of: ReferralPolicy.self) ?? .fail
         var bindDN: String?
         var password: SecretSource?
         var saslExternal = false
@@ -85,7 +90,7 @@ enum SourceReader {
         guard reader.problems.count == problemsBefore, let users, let groups else { return nil }
         return DirectorySettings(
             profile: profile, connection: connection, bindDN: bindDN, password: password, saslExternal: saslExternal,
-            pageSize: pageSize, users: users, groups: groups)
+            pageSize: pageSize, users: users, groups: groups, referrals: referrals)
     }
 
     private static func readUsers(_ node: Node, profile: DirectoryProfile, reader: inout NodeReader) -> UserSearch? {
@@ -138,13 +143,26 @@ enum SourceReader {
     private static func readGroups(_ node: Node?, profile: DirectoryProfile, usersBase: String, reader: inout NodeReader) -> GroupSearch? {
         var groups = profile.defaultGroups(base: usersBase)
         guard let node else { return groups }
-        let keys = reader.mapping(node, path: "source.groups", keys: ["from", "base", "ouFilter", "groupFilter", "memberAttributes"])
+        let keys = reader.mapping(node, path: "source.groups", keys: [
+            "from", "base", "ouFilter", "groupFilter", "memberAttributes", "memberUidAttribute", "externalId", "placement",
+        ])
         if let from = reader.choice(keys["from"], path: "source.groups.from", of: GroupSearch.Source.self) { groups.from = from }
         if let base = reader.dn(keys["base"], path: "source.groups.base") { groups.base = base }
         if let filter = reader.string(keys["ouFilter"], path: "source.groups.ouFilter", nonEmpty: true) { groups.ouFilter = filter }
         if let filter = reader.string(keys["groupFilter"], path: "source.groups.groupFilter", nonEmpty: true) { groups.groupFilter = filter }
         if let list = keys["memberAttributes"].flatMap({ reader.sequence($0, path: "source.groups.memberAttributes") }) {
             groups.memberAttributes = list.enumerated().compactMap { reader.string($1, path: "source.groups.memberAttributes[\($0)]", nonEmpty: true) }
+        }
+        if let node = keys["memberUidAttribute"] {
+            let text = reader.string(node, path: "source.groups.memberUidAttribute") ?? ""
+            groups.memberUidAttribute = text.isEmpty ? nil : text
+        }
+        if let value = reader.string(keys["externalId"], path: "source.groups.externalId", nonEmpty: true) { groups.externalId = value }
+        if let value = reader.choice(keys["placement"], path: "source.groups.placement", of: GroupSearch.Placement.self) {
+            groups.placement = value
+            if value == .underOU && groups.from != .both {
+                reader.problem("source.groups.placement", keys["placement"]?.mark?.line, "under-ou places group objects under the OU groups, so it needs from: both")
+            }
         }
         return groups
     }

@@ -11,7 +11,7 @@ enum DatasetColumns {
     /// The canonical spelling of a header cell, or nil when it is not a column of this kind.
     static func canonical(_ header: String, kind: DatasetKind) -> String? {
         let trimmed = header.trimmingSpaces()
-        if kind == .users && trimmed.lowercased().hasPrefix(thirdPartyPrefix.lowercased()) {
+        if trimmed.lowercased().hasPrefix(thirdPartyPrefix.lowercased()) {
             let system = trimmed.dropFirst(thirdPartyPrefix.count)
             return system.isEmpty ? nil : thirdPartyPrefix + system
         }
@@ -49,16 +49,24 @@ enum DatasetColumns {
             }
             row.disabled = value
         }
-        for (column, value) in cells where column.hasPrefix(thirdPartyPrefix) && !value.isEmpty {
-            row.thirdParty[String(column.dropFirst(thirdPartyPrefix.count))] = value
-        }
+        row.thirdParty = thirdParty(cells)
         return row
     }
 
     static func groupRow(_ cells: [String: String]) -> GroupRow {
         GroupRow(
             groupId: cells["groupId"] ?? "", name: cells["name"] ?? "",
-            parentGroupId: cells["parentGroupId"] ?? "", externalId: cells["externalId"] ?? "")
+            parentGroupId: cells["parentGroupId"] ?? "", externalId: cells["externalId"] ?? "",
+            thirdParty: thirdParty(cells))
+    }
+
+    /// The `thirdParty.<system>` cells that hold a value, by system.
+    static func thirdParty(_ cells: [String: String]) -> [String: String] {
+        var map: [String: String] = [:]
+        for (column, value) in cells where column.hasPrefix(thirdPartyPrefix) && !value.isEmpty {
+            map[String(column.dropFirst(thirdPartyPrefix.count))] = value
+        }
+        return map
     }
 
     static func requiredColumn(for kind: DatasetKind) -> String { kind == .users ? "account" : "groupId" }

@@ -126,7 +126,7 @@ public struct DatasetReader: Sendable {
     private func cells(of fields: [String: JSONValue], file: String, line: Int) throws(DatasetFileError) -> [String: String] {
         var cells: [String: String] = [:]
         for (key, value) in fields {
-            if kind == .users && key == "thirdParty" {
+            if key == "thirdParty" {
                 guard case .object(let map) = value else {
                     throw DatasetFileError(file: file, line: line, message: "'thirdParty' must be an object of system → account id")
                 }
@@ -173,7 +173,7 @@ public struct DatasetReader: Sendable {
     }
 
     private var columnList: String {
-        DatasetColumns.names(for: kind).joined(separator: ", ") + (kind == .users ? ", thirdParty.<system>" : "")
+        DatasetColumns.names(for: kind).joined(separator: ", ") + ", thirdParty.<system>"
     }
 }
 

@@ -20,16 +20,22 @@ public enum JSONLinesWriter {
             }
             out += "],\"mobile\":"; string(row.mobile, into: &out)
             out += ",\"name\":"; string(row.name, into: &out)
-            out += ",\"thirdParty\":{"
-            for (index, (system, id)) in row.thirdParty.sorted(by: { $0.key < $1.key }).enumerated() {
-                if index > 0 { out += "," }
-                string(system, into: &out)
-                out += ":"
-                string(id, into: &out)
-            }
-            out += "}}\n"
+            out += ",\"thirdParty\":"; map(row.thirdParty, into: &out)
+            out += "}\n"
         }
         return out
+    }
+
+    /// `{"system":"id",…}`, keys sorted.
+    static func map(_ map: [String: String], into out: inout String) {
+        out += "{"
+        for (index, (system, id)) in map.sorted(by: { $0.key < $1.key }).enumerated() {
+            if index > 0 { out += "," }
+            string(system, into: &out)
+            out += ":"
+            string(id, into: &out)
+        }
+        out += "}"
     }
 
     public static func lines(_ rows: [GroupRow]) -> String {
@@ -39,6 +45,7 @@ public enum JSONLinesWriter {
             out += ",\"groupId\":"; string(row.groupId, into: &out)
             out += ",\"name\":"; string(row.name, into: &out)
             out += ",\"parentGroupId\":"; string(row.parentGroupId, into: &out)
+            out += ",\"thirdParty\":"; map(row.thirdParty, into: &out)
             out += "}\n"
         }
         return out

@@ -12,11 +12,14 @@ public struct DirectorySettings: Sendable {
     public var pageSize: Int
     public var users: UserSearch
     public var groups: GroupSearch
+    /// What a pull does with referrals (parts of the tree held elsewhere): fail (the default) or skip.
+    public var referrals: ReferralPolicy
 
     public init(
         profile: DirectoryProfile, connection: LDAPConnectionOptions, bindDN: String? = nil, password: SecretSource? = nil,
-        saslExternal: Bool = false, pageSize: Int = 500, users: UserSearch, groups: GroupSearch
+        saslExternal: Bool = false, pageSize: Int = 500, users: UserSearch, groups: GroupSearch, referrals: ReferralPolicy = .fail
     ) {
+        self.referrals = referrals
         self.profile = profile
         self.connection = connection
         self.bindDN = bindDN
@@ -26,6 +29,12 @@ public struct DirectorySettings: Sendable {
         self.users = users
         self.groups = groups
     }
+}
+
+/// What a pull does with a referral: fail, because part of the tree was not read; or skip it and
+/// report each one in the run's items.
+public enum ReferralPolicy: String, Sendable, CaseIterable {
+    case fail, skip
 }
 
 /// The kinds of directory whose defaults we know.
@@ -109,6 +118,12 @@ public struct GroupSearch: Sendable {
         case both
     }
 
+    /// Where a group object sits: at the top level, or under the OU group that contains it.
+    public enum Placement: String, Sendable, CaseIterable {
+        case flat
+        case underOU = "under-ou"
+    }
+
     public var from: Source
     public var base: String
     /// The filter for OUs (the OU tree).
@@ -117,13 +132,25 @@ public struct GroupSearch: Sendable {
     public var groupFilter: String
     /// Attributes that list a group's members by DN.
     public var memberAttributes: [String]
+    /// The attribute that lists members by login name or uid number (RFC 2307 `memberUid`); nil: none.
+    public var memberUidAttribute: String?
+    /// The groups' own identity attribute (entryUUID, objectGUID): a group's id does not depend on
+    /// the user mapping, so changing that never re-keys the groups.
+    public var externalId: String
+    public var placement: Placement
 
-    public init(from: Source, base: String, ouFilter: String, groupFilter: String, memberAttributes: [String]) {
+    public init(
+        from: Source, base: String, ouFilter: String, groupFilter: String, memberAttributes: [String],
+        memberUidAttribute: String? = nil, externalId: String = "entryUUID", placement: Placement = .flat
+    ) {
         self.from = from
         self.base = base
         self.ouFilter = ouFilter
         self.groupFilter = groupFilter
         self.memberAttributes = memberAttributes
+        self.memberUidAttribute = memberUidAttribute
+        self.externalId = externalId
+        self.placement = placement
     }
 }
 
@@ -149,10 +176,12 @@ extension DirectoryProfile {
         case .openldap:
             GroupSearch(
                 from: from, base: base, ouFilter: "(objectClass=organizationalUnit)",
-                groupFilter: "(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames))",
-                memberAttributes: ["member", "uniqueMember"])
+                groupFilter: "(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=posixGroup))",
+                memberAttributes: ["member", "uniqueMember"], memberUidAttribute: "memberUid", externalId: "entryUUID")
         case .activeDirectory:
-            GroupSearch(from: from, base: base, ouFilter: "(objectClass=organizationalUnit)", groupFilter: "(objectClass=group)", memberAttributes: ["member"])
+            GroupSearch(
+                from: from, base: base, ouFilter: "(objectClass=organizationalUnit)", groupFilter: "(objectClass=group)",
+                memberAttributes: ["member"], externalId: "objectGUID")
         }
     }
 }

@@ -31,6 +31,26 @@ public struct DistinguishedName: Sendable, Hashable, CustomStringConvertible {
         self.init(rdns: try parser.parse())
     }
 
+    /// Parses a DN the way a directory server reads a stored DN value (a `member`): RFC 4514 plus
+    /// LDAPv2's quoted values (`cn="Smith, John",ou=People`) and unescaped `<` and `>`. Strict
+    /// parsing (`init(_:)`) stays for the DNs of our own config.
+    public init(lenient text: String) throws(DNParseError) {
+        var parser = DNParser(text, lenient: true)
+        self.init(rdns: try parser.parse())
+    }
+
+    /// The DN part of a Name and Optional UID value (`uniqueMember`, RFC 4517 3.3.21): the text
+    /// without its optional trailing `#'0101'B` bit string.
+    public static func withoutOptionalUID(_ text: String) -> String {
+        guard text.hasSuffix("'B"), let hash = text.lastIndex(of: "#") else { return text }
+        let bits = text[text.index(after: hash)...]
+        guard bits.count >= 3, bits.first == "'", bits.dropFirst().dropLast(2).allSatisfy({ $0 == "0" || $0 == "1" }) else { return text }
+        // A '#' escaped by a backslash belongs to the value.
+        let before = text[..<hash]
+        let backslashes = before.reversed().prefix { $0 == "\\" }.count
+        return backslashes % 2 == 0 ? String(before) : text
+    }
+
     private init(rdns: ArraySlice<[Attribute]>, normalizedRDNs: ArraySlice<String>) {
         self.rdns = Array(rdns)
         self.normalizedRDNs = Array(normalizedRDNs)
@@ -119,10 +139,13 @@ public struct DNParseError: Error, Sendable, CustomStringConvertible {
 private struct DNParser {
     let text: String
     let bytes: [UInt8]
+    /// Accept what servers accept in stored values: LDAPv2 quoted values, unescaped `<` `>`.
+    let lenient: Bool
     var index = 0
 
-    init(_ text: String) {
+    init(_ text: String, lenient: Bool = false) {
         self.text = text
+        self.lenient = lenient
         bytes = Array(text.utf8)
     }
 
@@ -177,7 +200,8 @@ private struct DNParser {
             return String(decoding: bytes[start..<index], as: UTF8.self)
         }
         if index < bytes.count, bytes[index] == UInt8(ascii: "\"") {
-            throw failure("quoted values are not RFC 4514; escape the special characters with '\\' instead")
+            guard lenient else { throw failure("quoted values are not RFC 4514; escape the special characters with '\\' instead") }
+            return try quotedValue()
         }
         var value: [UInt8] = []
         var trailingUnescapedSpaces = 0
@@ -202,7 +226,9 @@ private struct DNParser {
                 trailingUnescapedSpaces = 0
                 continue
             }
-            if byte == UInt8(ascii: "=") || byte == UInt8(ascii: "<") || byte == UInt8(ascii: ">") || byte == UInt8(ascii: "\"") {
+            // RFC 4514's stringchar allows '=' unescaped (`ou=R=D`); '<', '>' and '"' must be escaped,
+            // though servers accept them in stored values.
+            if !lenient && (byte == UInt8(ascii: "<") || byte == UInt8(ascii: ">") || byte == UInt8(ascii: "\"")) {
                 throw failure("'\(Character(UnicodeScalar(byte)))' must be escaped in a value")
             }
             trailingUnescapedSpaces = byte == UInt8(ascii: " ") ? trailingUnescapedSpaces + 1 : 0
@@ -210,6 +236,24 @@ private struct DNParser {
             index += 1
         }
         value.removeLast(trailingUnescapedSpaces)
+        guard let text = String(validating: value, as: UTF8.self) else { throw failure("the value is not valid UTF-8") }
+        return text
+    }
+
+    /// An LDAPv2 quoted value (RFC 1779): everything up to the closing quote, `\"` and `\\` escaped.
+    private mutating func quotedValue() throws(DNParseError) -> String {
+        index += 1
+        var value: [UInt8] = []
+        while index < bytes.count, bytes[index] != UInt8(ascii: "\"") {
+            if bytes[index] == UInt8(ascii: "\\"), index + 1 < bytes.count {
+                index += 1
+            }
+            value.append(bytes[index])
+            index += 1
+        }
+        guard index < bytes.count else { throw failure("a quoted value has no closing quote") }
+        index += 1
+        skipSpaces()
         guard let text = String(validating: value, as: UTF8.self) else { throw failure("the value is not valid UTF-8") }
         return text
     }

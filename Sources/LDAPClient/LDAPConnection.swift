@@ -13,10 +13,13 @@ public struct LDAPConnectionOptions: Sendable {
     public var allowInsecureBind: Bool
     public var networkTimeout: Double
     public var operationTimeout: Double
+    /// Alias dereferencing, set on the handle so that no host file (`/etc/ldap/ldap.conf`,
+    /// `$LDAPDEREF`) changes what a pull returns. Never, by default: an alias is not a person.
+    public var derefAliases: AliasDereferencing
 
     public init(
         uris: [String], startTLS: Bool = false, tls: TLSOptions = TLSOptions(), allowInsecureBind: Bool = false,
-        networkTimeout: Double = 10, operationTimeout: Double = 120
+        networkTimeout: Double = 10, operationTimeout: Double = 120, derefAliases: AliasDereferencing = .never
     ) {
         self.uris = uris
         self.startTLS = startTLS
@@ -24,12 +27,35 @@ public struct LDAPConnectionOptions: Sendable {
         self.allowInsecureBind = allowInsecureBind
         self.networkTimeout = networkTimeout
         self.operationTimeout = operationTimeout
+        self.derefAliases = derefAliases
     }
 
     /// True when every URI encrypts from the start (`ldaps://`) or is a local socket (`ldapi://`).
     var alwaysEncrypted: Bool {
         uris.allSatisfy { $0.lowercased().hasPrefix("ldaps://") || $0.lowercased().hasPrefix("ldapi://") }
     }
+}
+
+/// When the server follows alias entries (RFC 4512 `aliasedObjectName`) during a search.
+public enum AliasDereferencing: String, Sendable, CaseIterable {
+    case never, searching, finding, always
+
+    var value: Int32 {
+        switch self {
+        case .never: LDAP_DEREF_NEVER
+        case .searching: LDAP_DEREF_SEARCHING
+        case .finding: LDAP_DEREF_FINDING
+        case .always: LDAP_DEREF_ALWAYS
+        }
+    }
+}
+
+/// What a search does with a continuation reference (a part of the tree held elsewhere).
+public enum ReferenceHandling {
+    /// Fail the search: a pull that skipped part of the tree is incomplete.
+    case fail
+    /// Hand the reference's URLs to the closure; it throws to fail, or returns to go on.
+    case decide((_ urls: [String]) throws -> Void)
 }
 
 /// TLS trust settings. Certificates are verified unless `verifyCertificate` is explicitly false.
@@ -128,12 +154,9 @@ public final class LDAPConnection {
             throw LDAPError(code: code, operation: "connect", diagnostic: nil, detail: "bad URI list '\(options.uris.joined(separator: " "))'")
         }
         handle = pointer
-        do {
-            try configure()
-        } catch {
-            ldap_unbind_ext_s(pointer, nil, nil)
-            throw error
-        }
+        // If configure() throws, deinit still runs (every stored property is set) and unbinds the
+        // handle once; unbinding here too would free it twice.
+        try configure()
     }
 
     deinit {
@@ -155,6 +178,8 @@ public final class LDAPConnection {
         if let key = tls.keyFile { try setString(LDAP_OPT_X_TLS_KEYFILE, key, "TLS client key") }
         var require = tls.verifyCertificate ? LDAP_OPT_X_TLS_DEMAND : LDAP_OPT_X_TLS_NEVER
         try set(LDAP_OPT_X_TLS_REQUIRE_CERT, &require, "TLS certificate checking")
+        var deref = options.derefAliases.value
+        try set(LDAP_OPT_DEREF, &deref, "alias dereferencing")
         var newContext: Int32 = 0
         try set(LDAP_OPT_X_TLS_NEWCTX, &newContext, "TLS context")
     }
@@ -329,7 +354,8 @@ public final class LDAPConnection {
     @discardableResult
     public func search(
         base: String, scope: SearchScope = .subtree, filter: String = "(objectClass=*)", attributes: [String]? = nil,
-        pageSize: Int = 500, followRanges: Bool = true, body: (LDAPEntry) throws -> Void
+        pageSize: Int = 500, followRanges: Bool = true, manageDsaIT: Bool = false, references: ReferenceHandling = .fail,
+        body: (LDAPEntry) throws -> Void
     ) throws -> Int {
         try connect()
         let attributeList = CStringArray(attributes)
@@ -343,7 +369,14 @@ public final class LDAPConnection {
             var code = ldap_create_page_control(handle, ber_int_t(pageSize), &cookie, 1, &control)
             guard code == LDAP_SUCCESS, let control else { throw LDAPError(code: code, operation: "search \(base)", handle: handle, detail: "cannot build the paged results control") }
             defer { ldap_control_free(control) }
-            var controls: [UnsafeMutablePointer<LDAPControl>?] = [control, nil]
+            // ManageDsaIT (RFC 3296): referral objects come back as plain entries, not as references.
+            let manage = UnsafeMutablePointer<LDAPControl>.allocate(capacity: 1)
+            manage.initialize(to: LDAPControl(ldctl_oid: strdup(LDAP_CONTROL_MANAGEDSAIT), ldctl_value: berval(bv_len: 0, bv_val: nil), ldctl_iscritical: 0))
+            defer {
+                free(manage.pointee.ldctl_oid)
+                manage.deallocate()
+            }
+            var controls: [UnsafeMutablePointer<LDAPControl>?] = manageDsaIT ? [control, manage, nil] : [control, nil]
             var timeout = timeval(options.operationTimeout)
             var messageId: Int32 = 0
             code = controls.withUnsafeMutableBufferPointer { controlBuffer in
@@ -372,9 +405,16 @@ public final class LDAPConnection {
                     }
                     total += 1
                 case 0x73:  // LDAP_RES_SEARCH_REFERENCE
-                    ldap_abandon_ext(handle, messageId, nil, nil)
-                    let urls = message.map { references(in: $0) } ?? []
-                    throw LDAPError(kind: .referral, resultCode: LDAP_REFERRAL, operation: "search \(base)", message: "the server referred part of the tree to another server (\(urls.joined(separator: ", "))), which is not followed; the pull is incomplete. Narrow the base DN or point at a server that holds the whole tree")
+                    let urls = message.map { self.references(in: $0) } ?? []
+                    do {
+                        guard case .decide(let decide) = references else {
+                            throw LDAPError(kind: .referral, resultCode: LDAP_REFERRAL, operation: "search \(base)", message: "the server referred part of the tree to another server (\(urls.joined(separator: ", "))), which is not followed; the pull is incomplete. Narrow the base DN or point at a server that holds the whole tree")
+                        }
+                        try decide(urls)
+                    } catch {
+                        ldap_abandon_ext(handle, messageId, nil, nil)
+                        throw error
+                    }
                 case 0x65:  // LDAP_RES_SEARCH_RESULT
                     guard let message else { continue }
                     try nextCookie(from: message, into: &cookie, base: base, page: page, total: total)
@@ -464,31 +504,40 @@ public final class LDAPConnection {
         return urls
     }
 
+    /// Reads an entry straight from its BER encoding, attribute by attribute as the server sent
+    /// them. An attribute the server sends in two places (slapadd keeps interleaved lines that way)
+    /// is merged into one with every value: looking values up by name would return only the first.
     private func read(_ message: OpaquePointer) -> LDAPEntry {
-        var dn = ""
-        if let pointer = ldap_get_dn(handle, message) {
-            dn = String(cString: pointer)
-            ldap_memfree(pointer)
-        }
-        var attributes: [(name: String, values: [[UInt8]])] = []
         var ber: OpaquePointer?
-        var name = ldap_first_attribute(handle, message, &ber)
-        while let current = name {
+        var dnValue = berval(bv_len: 0, bv_val: nil)
+        guard ldap_get_dn_ber(handle, message, &ber, &dnValue) == LDAP_SUCCESS else {
+            if let ber { ber_free(ber, 0) }
+            return LDAPEntry(dn: "", attributes: [])
+        }
+        defer { if let ber { ber_free(ber, 0) } }
+        let dn = dnValue.bv_val.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: Int(dnValue.bv_len)), as: UTF8.self) } ?? ""
+        var attributes: [(name: String, values: [[UInt8]])] = []
+        while true {
+            var name = berval(bv_len: 0, bv_val: nil)
+            var list: UnsafeMutablePointer<berval>?
+            guard ldap_get_attribute_ber(handle, message, ber, &name, &list) == LDAP_SUCCESS, let nameBytes = name.bv_val else { break }
             var values: [[UInt8]] = []
-            if let list = ldap_get_values_len(handle, message, current) {
+            if let list {
                 var index = 0
-                while let value = list[index] {
-                    let length = Int(value.pointee.bv_len)
-                    values.append(length == 0 ? [] : Array(UnsafeRawBufferPointer(start: value.pointee.bv_val, count: length)))
+                while let pointer = list[index].bv_val {
+                    let length = Int(list[index].bv_len)
+                    values.append(length == 0 ? [] : Array(UnsafeRawBufferPointer(start: pointer, count: length)))
                     index += 1
                 }
-                ldap_value_free_len(list)
+                ber_memfree(list)
             }
-            attributes.append((String(cString: current), values))
-            ldap_memfree(current)
-            name = ldap_next_attribute(handle, message, ber)
+            let attribute = String(decoding: UnsafeRawBufferPointer(start: nameBytes, count: Int(name.bv_len)), as: UTF8.self)
+            if let existing = attributes.firstIndex(where: { LDAPEntry.sameName($0.name, attribute) }) {
+                attributes[existing].values += values
+            } else {
+                attributes.append((attribute, values))
+            }
         }
-        if let ber { ber_free(ber, 0) }
         return LDAPEntry(dn: dn, attributes: attributes)
     }
 }

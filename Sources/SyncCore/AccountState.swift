@@ -62,10 +62,11 @@ public struct ExistingGroup: Sendable, Equatable {
     public var externalId: String
     public var managed: Bool
     public var ownsResources: Bool
+    public var thirdParty: [String: String]
 
     public init(
         id: Int64, groupId: String, name: String = "", parentGroupId: String = "", externalId: String = "",
-        managed: Bool = true, ownsResources: Bool = false
+        managed: Bool = true, ownsResources: Bool = false, thirdParty: [String: String] = [:]
     ) {
         self.id = id
         self.groupId = groupId
@@ -74,6 +75,7 @@ public struct ExistingGroup: Sendable, Equatable {
         self.externalId = externalId
         self.managed = managed
         self.ownsResources = ownsResources
+        self.thirdParty = thirdParty
     }
 }
 

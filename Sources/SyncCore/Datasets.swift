@@ -37,12 +37,15 @@ public struct GroupRow: Sendable, Equatable, Codable, Hashable {
     /// Empty means a top-level group.
     public var parentGroupId: String
     public var externalId: String
+    /// Where the group lives in other systems, e.g. `ldapDN`: tells apart groups of the same name.
+    public var thirdParty: [String: String]
 
-    public init(groupId: String, name: String = "", parentGroupId: String = "", externalId: String = "") {
+    public init(groupId: String, name: String = "", parentGroupId: String = "", externalId: String = "", thirdParty: [String: String] = [:]) {
         self.groupId = groupId
         self.name = name
         self.parentGroupId = parentGroupId
         self.externalId = externalId
+        self.thirdParty = thirdParty
     }
 }
 

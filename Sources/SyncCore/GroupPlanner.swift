@@ -29,7 +29,8 @@ struct GroupPlanner {
         let rows = rows.map { row in
             GroupRow(
                 groupId: row.groupId.trimmingSpaces(), name: row.name.trimmingSpaces(),
-                parentGroupId: row.parentGroupId.trimmingSpaces(), externalId: row.externalId.trimmingSpaces())
+                parentGroupId: row.parentGroupId.trimmingSpaces(), externalId: row.externalId.trimmingSpaces(),
+                thirdParty: row.thirdParty)
         }
         var occurrences: [String: Int] = [:]
         for row in rows where !row.groupId.isEmpty { occurrences[row.groupId, default: 0] += 1 }
@@ -58,7 +59,7 @@ struct GroupPlanner {
             if group.managed && !datasetIds.contains(group.groupId) {
                 let record = GroupRecord(
                     groupId: group.groupId, name: group.name, parentGroupId: group.parentGroupId,
-                    externalId: group.externalId)
+                    externalId: group.externalId, thirdParty: group.thirdParty)
                 if policy.safeguard.protection.groups.contains(group.groupId) {
                     result.counts.groupsNotDeleted += 1
                     result.items.append(RunItem(
@@ -132,7 +133,7 @@ struct GroupPlanner {
         for id in validOrder {
             guard let row = valid[id] else { continue }
             result.validRows += 1
-            var record = GroupRecord(groupId: row.groupId, name: row.name, parentGroupId: row.parentGroupId, externalId: row.externalId)
+            var record = GroupRecord(groupId: row.groupId, name: row.name, parentGroupId: row.parentGroupId, externalId: row.externalId, thirdParty: row.thirdParty)
             if let current = existingById[id] {
                 if record.externalId.isEmpty { record.externalId = current.externalId }
                 var fieldChanges = diff(current, record)
@@ -216,6 +217,9 @@ struct GroupPlanner {
         }
         if current.externalId != record.externalId {
             changes.append(FieldChange(field: "externalId", old: current.externalId, new: record.externalId))
+        }
+        if current.thirdParty != record.thirdParty {
+            changes.append(FieldChange(field: "thirdParty", old: UserRecord.render(current.thirdParty), new: UserRecord.render(record.thirdParty)))
         }
         return changes
     }

@@ -13,16 +13,20 @@ public struct RunContext: Sendable {
     public var approval: Approval?
     /// Where the datasets came from, said in `SOURCE_EMPTY` messages (e.g. the base DN and filter).
     public var sourceDescription: String?
+    /// What the pull had to say about the source (warning-level items: unresolved members, skipped
+    /// entries and references), added to the run's items.
+    public var sourceNotices: [RunItem]
 
     public init(
         now: Date = Date(), runId: Int64? = nil, recentDeletions: DeletionTally = DeletionTally(),
-        approval: Approval? = nil, sourceDescription: String? = nil
+        approval: Approval? = nil, sourceDescription: String? = nil, sourceNotices: [RunItem] = []
     ) {
         self.now = now
         self.runId = runId
         self.recentDeletions = recentDeletions
         self.approval = approval
         self.sourceDescription = sourceDescription
+        self.sourceNotices = sourceNotices
     }
 }
 

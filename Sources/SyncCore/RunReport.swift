@@ -64,6 +64,22 @@ public enum ItemCode: String, Sendable, Codable, CaseIterable {
     case protected = "PROTECTED"
     /// The item would have been deleted by a run the safeguard stopped.
     case safeguardTripped = "SAFEGUARD_TRIPPED"
+    /// Warning: a group lists a member the pull could not find (dangling, outside the base, an alias).
+    case memberNotFound = "MEMBER_NOT_FOUND"
+    /// Warning: an entry matched a user or group search but is an alias or a referral object.
+    case entrySkipped = "ENTRY_SKIPPED"
+    /// Warning: a continuation reference was not followed (another naming context, or `referrals: skip`).
+    case referenceSkipped = "REFERENCE_SKIPPED"
+    /// Warning: a value could not serve as an identity (an objectGUID that is not 16 bytes…).
+    case identityFallback = "IDENTITY_FALLBACK"
+
+    /// Warnings tell the admin about the source; they never fail an item or a run.
+    public var isWarning: Bool {
+        switch self {
+        case .memberNotFound, .entrySkipped, .referenceSkipped, .identityFallback: true
+        default: false
+        }
+    }
 }
 
 /// What a run did, or would have done, to one user or group.
@@ -97,6 +113,14 @@ public struct RunItem: Sendable, Codable, Equatable {
         self.action = action
         self.code = code
         self.message = message
+    }
+}
+
+extension RunItem {
+    /// A failed item (not an applied change, not the safeguard's list, not a warning).
+    public var isFailure: Bool {
+        guard let code else { return false }
+        return !code.isWarning && code != .safeguardTripped
     }
 }
 

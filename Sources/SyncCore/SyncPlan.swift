@@ -63,7 +63,7 @@ extension UserRecord {
         return changes
     }
 
-    private static func render(_ map: [String: String]) -> String {
+    static func render(_ map: [String: String]) -> String {
         map.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")
     }
 
@@ -78,12 +78,14 @@ public struct GroupRecord: Sendable, Equatable {
     public var name: String
     public var parentGroupId: String
     public var externalId: String
+    public var thirdParty: [String: String]
 
-    public init(groupId: String, name: String, parentGroupId: String, externalId: String) {
+    public init(groupId: String, name: String, parentGroupId: String, externalId: String, thirdParty: [String: String] = [:]) {
         self.groupId = groupId
         self.name = name
         self.parentGroupId = parentGroupId
         self.externalId = externalId
+        self.thirdParty = thirdParty
     }
 }
 

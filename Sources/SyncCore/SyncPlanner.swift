@@ -23,6 +23,12 @@ public struct SyncPlanner: Sendable {
     }
 
     public func plan(users: [UserRow]?, groups: [GroupRow]?, state: AccountState, context: RunContext) -> SyncPlan {
+        var plan = planChanges(users: users, groups: groups, state: state, context: context)
+        plan.items += context.sourceNotices
+        return plan
+    }
+
+    private func planChanges(users: [UserRow]?, groups: [GroupRow]?, state: AccountState, context: RunContext) -> SyncPlan {
         let groupResult: GroupPlanner.Result
         if let groups {
             groupResult = GroupPlanner(policy: policy).plan(rows: groups, existing: state.groups)

@@ -41,11 +41,13 @@ struct UserPlanner {
         let owned = policy.ownedFields
         var byAccount: [String: Int] = [:]
         var byExternalId: [String: Int] = [:]
+        var byDN: [String: Int] = [:]
         byAccount.reserveCapacity(existing.count)
         byExternalId.reserveCapacity(existing.count)
         for (index, user) in existing.enumerated() {
             byAccount[Normalize.account(user.account)] = index
             if user.managed && !user.externalId.isEmpty { byExternalId[user.externalId] = index }
+            if user.managed, let dn = user.thirdParty["ldapDN"], !dn.isEmpty { byDN[dn.lowercased()] = index }
         }
         let managedGroups = groups?.managedIds
         let knownGroups = groups?.finalGroupIds
@@ -61,13 +63,25 @@ struct UserPlanner {
             if !externalId.isEmpty { externalIdCount[externalId, default: 0] += 1 }
         }
 
-        // Match each row to the existing user it describes: by externalId first, then by account.
+        // Rows of an account that appears more than once, with the DN of each, for the message.
+        var duplicateDNs: [String: [String]] = [:]
+        for row in rows {
+            let account = Normalize.account(row.account)
+            if let count = accountCount[account], count > 1 { duplicateDNs[account, default: []].append(row.thirdParty["ldapDN"] ?? "") }
+        }
+
+        // Match each row to the existing user it describes: by externalId first, then by account,
+        // and as a last resort (a row without an externalId) by the directory DN, so an entry that
+        // is still there is never taken for a departure.
         var matches = [Int](repeating: -1, count: rows.count)
         var matched = [Bool](repeating: false, count: existing.count)
         for (rowIndex, row) in rows.enumerated() {
             let externalId = row.externalId.trimmingSpaces()
             var match = externalId.isEmpty ? nil : byExternalId[externalId]
             if match == nil, let index = byAccount[Normalize.account(row.account)], existing[index].managed {
+                match = index
+            }
+            if match == nil, externalId.isEmpty, !byDN.isEmpty, let dn = row.thirdParty["ldapDN"], let index = byDN[dn.lowercased()] {
                 match = index
             }
             if let match {
@@ -125,7 +139,9 @@ struct UserPlanner {
             } else {
                 let normalized = Normalize.account(account)
                 if let count = accountCount[normalized], count > 1 {
-                    problems.append(Problem(code: .duplicateAccount, message: "account '\(account)' appears \(count) times in the user dataset; the sync cannot know which row is right, so none is applied"))
+                    let dns = (duplicateDNs[normalized] ?? []).filter { !$0.isEmpty }
+                    let entries = dns.isEmpty ? "" : " (\(dns.joined(separator: " and ")))"
+                    problems.append(Problem(code: .duplicateAccount, message: "account '\(account)' appears \(count) times in the user dataset\(entries); the sync cannot know which row is right, so none is applied"))
                 }
                 if let other = accounts[normalized], other != holder {
                     let otherName = holderName(other)

@@ -12,18 +12,18 @@ extension AccountStore {
             """)
 
         let insertGroup = try db.cachedStatement(sql: """
-            INSERT INTO user_groups (groupId, name, parentGroupId, externalId, managed, createdAt, updatedAt) VALUES (?, ?, ?, ?, 1, ?, ?)
+            INSERT INTO user_groups (groupId, name, parentGroupId, externalId, thirdParty, managed, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, 1, ?, ?)
             """)
         let updateGroup = try db.cachedStatement(sql: """
-            UPDATE user_groups SET name = ?, parentGroupId = ?, externalId = ?, managed = 1, updatedAt = ? WHERE id = ?
+            UPDATE user_groups SET name = ?, parentGroupId = ?, externalId = ?, thirdParty = ?, managed = 1, updatedAt = ? WHERE id = ?
             """)
         for change in plan.groupChanges {
             let group = change.record
             switch change.action {
             case .create:
-                try insertGroup.execute(arguments: [group.groupId, group.name, group.parentGroupId, group.externalId, date, date])
+                try insertGroup.execute(arguments: [group.groupId, group.name, group.parentGroupId, group.externalId, ThirdPartyCoding.encode(group.thirdParty), date, date])
             case .update:
-                try updateGroup.execute(arguments: [group.name, group.parentGroupId, group.externalId, date, change.existingId])
+                try updateGroup.execute(arguments: [group.name, group.parentGroupId, group.externalId, ThirdPartyCoding.encode(group.thirdParty), date, change.existingId])
             default:
                 continue  // removals come last, after memberships have moved
             }

@@ -33,10 +33,10 @@ extension AccountStore {
     public func replaceDataset(name: String, groups rows: [GroupRow], source: String, at date: Date = Date()) throws(StoreError) {
         try replaceDataset(name: name, kind: .groups, count: rows.count, source: source, date: date) { db in
             let insert = try db.cachedStatement(sql: """
-                INSERT INTO dataset_groups (dataset, position, groupId, name, parentGroupId, externalId) VALUES (?, ?, ?, ?, ?, ?)
+                INSERT INTO dataset_groups (dataset, position, groupId, name, parentGroupId, externalId, thirdParty) VALUES (?, ?, ?, ?, ?, ?, ?)
                 """)
             for (position, row) in rows.enumerated() {
-                try insert.execute(arguments: [name, position, row.groupId, row.name, row.parentGroupId, row.externalId])
+                try insert.execute(arguments: [name, position, row.groupId, row.name, row.parentGroupId, row.externalId, ThirdPartyCoding.encode(row.thirdParty)])
             }
         }
     }
@@ -98,8 +98,10 @@ extension AccountStore {
 
     static func groupRows(_ db: Database, dataset name: String, limit: Int? = nil) throws -> [GroupRow] {
         try Row.fetchAll(db, sql: """
-            SELECT groupId, name, parentGroupId, externalId FROM dataset_groups WHERE dataset = ? ORDER BY position LIMIT ?
-            """, arguments: [name, limit ?? -1]).map { GroupRow(groupId: $0[0], name: $0[1], parentGroupId: $0[2], externalId: $0[3]) }
+            SELECT groupId, name, parentGroupId, externalId, thirdParty FROM dataset_groups WHERE dataset = ? ORDER BY position LIMIT ?
+            """, arguments: [name, limit ?? -1]).map {
+                GroupRow(groupId: $0[0], name: $0[1], parentGroupId: $0[2], externalId: $0[3], thirdParty: ThirdPartyCoding.decode($0[4]))
+            }
     }
 
     private static func datasetInfo(_ row: Row) -> DatasetInfo {

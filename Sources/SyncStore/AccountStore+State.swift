@@ -15,7 +15,6 @@ extension AccountStore {
             memberships[row[0], default: []].append(row[1])
         }
         let userOwners = Set(try Int64.fetchAll(db, sql: "SELECT DISTINCT ownerUserId FROM resources WHERE ownerUserId IS NOT NULL"))
-        let groupOwners = Set(try String.fetchAll(db, sql: "SELECT DISTINCT ownerGroupId FROM resources WHERE ownerGroupId IS NOT NULL"))
 
         var users: [ExistingUser] = []
         let userCursor = try Row.fetchCursor(db, sql: "SELECT \(userColumns) FROM users ORDER BY id")
@@ -23,12 +22,17 @@ extension AccountStore {
             let id: Int64 = row[0]
             users.append(user(row, groupIds: memberships[id] ?? [], ownsResources: userOwners.contains(id)))
         }
-        let groups = try Row.fetchAll(db, sql: "SELECT id, groupId, name, parentGroupId, externalId, managed FROM user_groups ORDER BY id").map { row in
+        return AccountState(users: users, groups: try groups(db))
+    }
+
+    /// Every user group, without reading the users.
+    static func groups(_ db: Database) throws -> [ExistingGroup] {
+        let owners = Set(try String.fetchAll(db, sql: "SELECT DISTINCT ownerGroupId FROM resources WHERE ownerGroupId IS NOT NULL"))
+        return try Row.fetchAll(db, sql: "SELECT id, groupId, name, parentGroupId, externalId, managed, thirdParty FROM user_groups ORDER BY id").map { row in
             ExistingGroup(
                 id: row[0], groupId: row[1], name: row[2], parentGroupId: row[3], externalId: row[4], managed: row[5],
-                ownsResources: groupOwners.contains(row[1]))
+                ownsResources: owners.contains(row[1]), thirdParty: ThirdPartyCoding.decode(row[6]))
         }
-        return AccountState(users: users, groups: groups)
     }
 
     /// The user with exactly this account (the column's case-insensitive collation), read alone:

@@ -132,7 +132,7 @@ extension AccountStore {
     }
 
     public func groups() throws(StoreError) -> [ExistingGroup] {
-        try state().groups
+        try read { db in try Self.groups(db) }
     }
 
     // MARK: Resources (stand-ins for the host application's)

@@ -108,6 +108,13 @@ enum Schema {
                 CREATE INDEX runs_by_approval ON runs(approvalRunId) WHERE approvalRunId IS NOT NULL;
                 """)
         }
+        migrator.registerMigration("v3: where groups live in other systems; what a pull's mapping was") { db in
+            try db.execute(sql: """
+                ALTER TABLE dataset_groups ADD COLUMN thirdParty TEXT NOT NULL DEFAULT '';
+                ALTER TABLE user_groups ADD COLUMN thirdParty TEXT NOT NULL DEFAULT '';
+                CREATE TABLE store_facts (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

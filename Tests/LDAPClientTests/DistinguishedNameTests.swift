@@ -37,9 +37,33 @@ struct DistinguishedNameTests {
         #expect(dn.description == "CN=\\ Smith\\, John\\+1\\ ,DC=x")
     }
 
-    @Test(arguments: ["cn", "cn=a,", "=a", "cn=a\\", "cn=a\\zz", "cn=a=b", "cn=\"quoted\""])
+    @Test(arguments: ["cn", "cn=a,", "=a", "cn=a\\", "cn=a\\zz", "cn=a<b", "cn=\"quoted\""])
     func malformedDNsAreRefused(text: String) {
         #expect(throws: DNParseError.self) { try DistinguishedName(text) }
+    }
+
+    @Test func anUnescapedEqualsSignIsValidRFC4514() throws {
+        // RFC 4514's stringchar includes '=' (%x3D); slapd writes the same DN as ou=R\3DD.
+        #expect(try DistinguishedName("uid=rnd1,ou=R=D,dc=example,dc=com") == DistinguishedName("uid=rnd1,ou=R\\3DD,dc=example,dc=com"))
+    }
+
+    @Test func memberValuesAreReadAsLenientlyAsTheServerReadsThem() throws {
+        // LDAPv2 quoted values, as slapd accepts and matches them.
+        let quoted = try DistinguishedName(lenient: "cn=\"John Smith, III\",ou=People,dc=example,dc=com")
+        #expect(quoted == (try DistinguishedName("cn=John Smith\\, III,ou=People,dc=example,dc=com")))
+        #expect(try DistinguishedName(lenient: "cn = \"a \\\" b\" , dc=x").rdns.first?.first?.value == "a \" b")
+        #expect(throws: DNParseError.self) { try DistinguishedName(lenient: "cn=\"unclosed,dc=x") }
+    }
+
+    @Test(arguments: [
+        ("uid=bob,ou=People,dc=example,dc=com#'0101'B", "uid=bob,ou=People,dc=example,dc=com"),
+        ("uid=bob,dc=x#''B", "uid=bob,dc=x"),
+        ("uid=bob,dc=x", "uid=bob,dc=x"),
+        ("cn=a\\#'01'B", "cn=a\\#'01'B"),
+        ("cn=a#'012'B", "cn=a#'012'B"),
+    ])
+    func theOptionalUIDOfAUniqueMemberIsStripped(value: String, dn: String) {
+        #expect(DistinguishedName.withoutOptionalUID(value) == dn)
     }
 
     @Test func filterEscaping() {

@@ -15,7 +15,8 @@ struct ConfigCommand: ParsableCommand {
         @OptionGroup var options: GlobalOptions
 
         func run() throws {
-            let config = try options.app().config
+            let app = try options.app()
+            let config = app.config
             let policy = config.policy
             print("\(config.file): valid")
             print("  store:       \(config.storePath)")
@@ -25,6 +26,11 @@ struct ConfigCommand: ParsableCommand {
             print("  safeguard:   at most \(policy.safeguard.maxUserDeletions) users and \(policy.safeguard.maxGroupDeletions) groups deleted per run; deleted users are \(policy.safeguard.deletedUsers == .disable ? "disabled" : "removed")")
             print("  license:     \(policy.license.maxUsers.map(String.init) ?? "unlimited") users, \(policy.license.maxEditableUsers.map(String.init) ?? "unlimited") editable users")
             print("  ownedFields: \(policy.ownedFields.map(\.rawValue).sorted().joined(separator: ", "))")
+            if let source = config.source, FileManager.default.fileExists(atPath: config.storePath),
+                let notes = try? app.withStore({ try MappingFacts.changes(source, store: $0) })
+            {
+                for note in notes { print("  note:        \(note)") }
+            }
         }
     }
 }

@@ -63,8 +63,11 @@ struct PullCommand: ParsableCommand {
     func run() throws {
         let app = try options.app()
         let pulled = try report { () throws(AppError) in try app.pullFromDirectory() }
-        for problem in pulled.problems { printError("warning: \(problem)") }
-        if output != nil, let warning = app.emptyPullWarning(pulled) { printError("warning: \(warning)") }
+        for (group, count) in pulled.unresolvedMembers.sorted(by: { $0.key < $1.key }) {
+            printWarning("\(group): \(count) member\(count == 1 ? "" : "s") not found")
+        }
+        for warning in pulled.warnings { printWarning(warning) }
+        if output != nil, let warning = app.emptyPullWarning(pulled) { printWarning(warning) }
         if let output {
             try report { () throws(AppError) in
                 do {

@@ -18,6 +18,7 @@ struct GroupsCommand: ParsableCommand {
             var groupId, name, parentGroupId, externalId: String
             var managed: Bool
             var members: Int
+            var thirdParty: [String: String]
         }
 
         func run() throws {
@@ -27,7 +28,7 @@ struct GroupsCommand: ParsableCommand {
             for user in state.users { for id in user.groupIds { members[id, default: 0] += 1 } }
             if json {
                 return try Output.json(state.groups.map {
-                    GroupJSON(groupId: $0.groupId, name: $0.name, parentGroupId: $0.parentGroupId, externalId: $0.externalId, managed: $0.managed, members: members[$0.groupId] ?? 0)
+                    GroupJSON(groupId: $0.groupId, name: $0.name, parentGroupId: $0.parentGroupId, externalId: $0.externalId, managed: $0.managed, members: members[$0.groupId] ?? 0, thirdParty: $0.thirdParty)
                 })
             }
             let ids = Set(state.groups.map(\.groupId))
@@ -37,7 +38,7 @@ struct GroupsCommand: ParsableCommand {
             func walk(_ parent: String, depth: Int) {
                 for group in (children[parent] ?? []).sorted(by: { $0.name < $1.name }) where visited.insert(group.groupId).inserted {
                     let indent = String(repeating: "  ", count: depth)
-                    lines.append("\(indent)\(group.name.isEmpty ? group.groupId : group.name)  [\(group.groupId)]  \(members[group.groupId] ?? 0) members\(group.managed ? "" : "  (local)")")
+                    lines.append("\(indent)\(group.name.isEmpty ? group.groupId : group.name)  [\(group.groupId)]  \(members[group.groupId] ?? 0) members\(group.managed ? "" : "  (local)")\(group.thirdParty["ldapDN"].map { "  \($0)" } ?? "")")
                     walk(group.groupId, depth: depth + 1)
                 }
             }

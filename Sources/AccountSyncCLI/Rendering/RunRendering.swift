@@ -58,10 +58,10 @@ enum RunRendering {
             ]))
         let sections: [(String, (RunItem) -> Bool)] = [
             ("Stopped by the safeguard: who would have gone", { $0.code == .safeguardTripped }),
-            ("Failed new user groups", { $0.kind == .group && $0.code != nil && $0.action == .create }),
-            ("Failed updated user groups", { $0.kind == .group && $0.code != nil && $0.action == .update }),
-            ("Failed new users", { $0.kind == .user && $0.code != nil && $0.action == .create }),
-            ("Failed updated users", { $0.kind == .user && $0.code != nil && $0.action == .update }),
+            ("Failed new user groups", { $0.kind == .group && $0.isFailure && $0.action == .create }),
+            ("Failed updated user groups", { $0.kind == .group && $0.isFailure && $0.action == .update }),
+            ("Failed new users", { $0.kind == .user && $0.isFailure && $0.action == .create }),
+            ("Failed updated users", { $0.kind == .user && $0.isFailure && $0.action == .update }),
             ("Users or user groups that could not be deleted", { $0.code == .resourcesNotTransferred || $0.code == .protected }),
             ("Users disabled during creation", { $0.code == nil && $0.action == .disableOnCreate }),
             ("Users disabled during deletion", { $0.code == nil && $0.action == .disableOnDelete }),
@@ -72,6 +72,7 @@ enum RunRendering {
             ("User groups created", { $0.kind == .group && $0.code == nil && $0.action == .create }),
             ("User groups updated", { $0.kind == .group && $0.code == nil && $0.action == .update }),
             ("User groups removed", { $0.kind == .group && $0.code == nil && $0.action == .remove }),
+            ("Warnings about the source", { $0.code?.isWarning == true }),
         ]
         for (title, belongs) in sections {
             let matching = items.filter(belongs)

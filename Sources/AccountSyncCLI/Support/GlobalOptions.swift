@@ -55,6 +55,11 @@ func printError(_ message: String) {
     FileHandle.standardError.write(Data("account-sync: error: \(message)\n".utf8))
 }
 
+/// A warning on standard error: something the admin should know that did not stop the command.
+func printWarning(_ message: String) {
+    FileHandle.standardError.write(Data("account-sync: warning: \(message)\n".utf8))
+}
+
 /// Who is making an admin edit, for the audit trail.
 func adminActor() -> String {
     let environment = ProcessInfo.processInfo.environment
