@@ -13,7 +13,7 @@ final class DirectoryCLITests {
         try configure(bindDN: slapd.adminDN, password: slapd.adminPassword)
     }
 
-    func configure(bindDN: String, password: String, maxUserDeletions: Int = 10, filter: String = "(objectClass=inetOrgPerson)") throws {
+    func configure(bindDN: String, password: String, maxUserDeletions: Int = 10, filter: String = "(objectClass=inetOrgPerson)", externalId: String = "entryUUID", account: String = "uid") throws {
         let passwordFile = cli.folder.appendingPathComponent("bind.pw").path
         FileManager.default.createFile(atPath: passwordFile, contents: Data("\(password)\n".utf8), attributes: [.posixPermissions: 0o600])
         try """
@@ -28,6 +28,7 @@ final class DirectoryCLITests {
               users:
                 base: "ou=Acme,dc=example,dc=com"
                 filter: "\(filter)"
+                map: { externalId: \(externalId), account: \(account) }
                 disabledFilter: "(employeeType=disabled)"
                 accountType:
                   rules: [ { memberOf: "cn=admins,ou=Groups,dc=example,dc=com", type: Administrator } ]
@@ -55,6 +56,20 @@ final class DirectoryCLITests {
         #expect(run.stdout.contains("SOURCE_EMPTY"))
         #expect(run.stdout.contains("under base ou=Acme,dc=example,dc=com with filter (employeeType=nobody)"))
         #expect(try cli.run("users", "list", "--json").stdout == before)
+    }
+
+    @Test func anEntryThatLostItsAccountAttributeIsNotTakenForADeparture() throws {
+        // Accounts from mail, and an identity attribute the entries lack: users are matched by
+        // account, then by DN.
+        try configure(bindDN: slapd.adminDN, password: slapd.adminPassword, externalId: "employeeNumber", account: "mail")
+        #expect(try cli.run("run").status == 2)
+        try slapd.modify("dn: uid=alice,ou=Sales\\2C EMEA,ou=Acme,dc=example,dc=com\nchangetype: modify\ndelete: mail\n")
+        let result = try cli.run("run")
+        #expect(result.status == 2)
+        #expect(result.stdout.contains("Failed updated users (1):"), "\(result.stdout)")
+        #expect(result.stdout.contains("uid=alice,ou=Sales\\2C EMEA,ou=Acme,dc=example,dc=com  MISSING_REQUIRED_FIELD"))
+        #expect(!result.stdout.contains("Users disabled during deletion"))
+        #expect(try cli.run("users", "show", "alice@example.com").stdout.contains("enabled"))
     }
 
     @Test func testBindReportsEachStepAndTheMappedUsers() throws {

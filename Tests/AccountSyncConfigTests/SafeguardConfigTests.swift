@@ -92,6 +92,24 @@ struct SafeguardConfigTests {
         #expect(found.contains { $0.contains("source.bind.dn") && $0.contains(message) }, "\(found)")
     }
 
+    @Test func theDirectorySettingsOfRealDirectoriesAreRead() throws {
+        let text = source(profile: "openldap", bind: "cn=svc,dc=example,dc=com") + """
+
+              derefAliases: finding
+              referrals: skip
+              groups: { from: both, externalId: gidNumber, placement: under-ou, memberUidAttribute: "" }
+            """
+        let read = try #require(try ConfigLoader.parse(text, file: "/c.yaml").source)
+        #expect(read.connection.derefAliases == .finding)
+        #expect(read.referrals == .skip)
+        #expect(read.groups.externalId == "gidNumber" && read.groups.placement == .underOU && read.groups.memberUidAttribute == nil)
+        let defaults = try #require(try ConfigLoader.parse(source(profile: "openldap", bind: "cn=svc,dc=example,dc=com"), file: "/c.yaml").source)
+        #expect(defaults.connection.derefAliases == .never && defaults.referrals == .fail && defaults.groups.memberUidAttribute == "memberUid")
+        let found = problems(source(profile: "openldap", bind: "cn=svc,dc=example,dc=com") + "\n  derefAliases: sometimes\n  groups: { placement: under-ou }\n")
+        #expect(found.contains { $0.contains("source.derefAliases: 'sometimes' is not one of never, searching, finding, always") })
+        #expect(found.contains { $0.contains("source.groups.placement: under-ou places group objects under the OU groups, so it needs from: both") })
+    }
+
     @Test func openLDAPStillWantsADN() {
         let found = problems(source(profile: "openldap", bind: "svc-sync@corp.example.com"))
         #expect(found.contains { $0.contains("works only with profile: active-directory") }, "\(found)")

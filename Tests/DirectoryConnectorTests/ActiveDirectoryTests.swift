@@ -74,12 +74,36 @@ struct ActiveDirectoryTests {
         let guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
         #expect(pulled.users.allSatisfy { $0.externalId.wholeMatch(of: guid) != nil })
         #expect(Set(pulled.users.map(\.externalId)).count == dc.userCount)
-        let groups = Dictionary(uniqueKeysWithValues: pulled.groups.map { ($0.name, $0) })
+        let groups = Dictionary(pulled.groups.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         #expect(groups["Team Zürich"]?.parentGroupId == groups["Sales, EMEA"]?.groupId)
         #expect(groups["Sales, EMEA"]?.parentGroupId == groups["Corp"]?.groupId)
         let bigGroup = try #require(groups["All Staff"])
         #expect(pulled.users.filter { $0.groupIds.contains(bigGroup.groupId) }.count == dc.bigGroupSize)
         #expect(pulled.users.first { $0.account == "user5" }?.name == "User Number 5")
+
+        // Same-named groups in different OUs are told apart by their DN; a member outside the
+        // base is reported, not silently dropped.
+        let teams = pulled.groups.filter { $0.name == "Team" }
+        #expect(Set(teams.compactMap { $0.thirdParty["ldapDN"] }) == ["CN=Team,OU=Groups,OU=Corp,\(dc.suffix)", "CN=Team,OU=Sales\\, EMEA,OU=Corp,\(dc.suffix)"])
+        let groupsTeam = try #require(teams.first { $0.thirdParty["ldapDN"]?.hasPrefix("CN=Team,OU=Groups") == true })
+        #expect(pulled.users.filter { $0.groupIds.contains(groupsTeam.groupId) }.map(\.account) == ["user3"])
+        #expect(pulled.notices.contains { $0.code == .memberNotFound && $0.key == groupsTeam.groupId && $0.message.contains("CN=Administrator,CN=Users") && $0.message.contains("outside source.users.base") })
+
+        // The most common AD setting: the domain root as the base. The references to the forest's
+        // other partitions are reported once and ignored; the pull completes.
+        var root = settings
+        root.users = DirectoryProfile.activeDirectory.defaultUsers(base: dc.suffix)
+        root.groups = DirectoryProfile.activeDirectory.defaultGroups(base: dc.suffix, from: .both)
+        let fromRoot = try DirectoryPuller(settings: root).pull(password: dc.adminPassword)
+        #expect(fromRoot.users.count > dc.userCount)  // the domain's built-in accounts too
+        let skipped = fromRoot.notices.filter { $0.code == .referenceSkipped }
+        #expect(!skipped.isEmpty)
+        #expect(skipped.allSatisfy { $0.message.contains("another naming context") })
+        #expect(Set(skipped.map(\.key)).count == skipped.count)
+        // With the openldap profile's rules the same references fail the pull, naming them.
+        var strict = root
+        strict.profile = .openldap
+        #expect { try DirectoryPuller(settings: strict).pull(password: dc.adminPassword) } throws: { ($0 as? LDAPError)?.kind == .referral }
     }
 
     /// The error a simple bind ends with, or nil when it succeeds.

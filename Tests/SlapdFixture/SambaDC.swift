@@ -123,6 +123,21 @@ public final class SambaDC {
         ldif += "dn: \(bigGroupDN)\nobjectClass: group\nsAMAccountName: allstaff\n"
         for index in 0..<bigGroupSize { ldif += "member: CN=User \(index),\(units[index % 3]),\(suffix)\n" }
         ldif += "\n"
+        // Two groups of one name in different OUs; one lists a member outside OU=Corp.
+        ldif += """
+            dn: CN=Team,OU=Groups,OU=Corp,\(suffix)
+            objectClass: group
+            sAMAccountName: team-groups
+            member: CN=User 3,OU=Corp,\(suffix)
+            member: CN=Administrator,CN=Users,\(suffix)
+
+            dn: CN=Team,OU=Sales\\, EMEA,OU=Corp,\(suffix)
+            objectClass: group
+            sAMAccountName: team-sales
+            member: CN=User 4,OU=Sales\\, EMEA,OU=Corp,\(suffix)
+
+
+            """
         let file = folder.appendingPathComponent("directory.ldif").path
         try ldif.write(toFile: file, atomically: true, encoding: .utf8)
         let passwordFile = folder.appendingPathComponent("admin.pw").path
