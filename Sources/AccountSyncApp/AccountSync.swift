@@ -119,6 +119,7 @@ public struct AccountSync: Sendable {
                 if config.source != nil {
                     switch try pullIntoStore(store) {
                     case .failure(let failure):
+                        if termination.requested { throw StoreError(.cancelled, "stopped during the pull") }
                         try store.failRun(runId, failure: failure)
                         guard let record = try store.run(id: runId) else { throw StoreError(.unavailable, "run #\(runId) vanished from the store") }
                         logEnd(record)
@@ -199,7 +200,8 @@ public struct AccountSync: Sendable {
 
     /// Pulls from the configured directory. A pull that does not finish throws; nothing is half-read.
     public func pullFromDirectory() throws(AppError) -> PulledDatasets {
-        guard let source = config.source else { throw AppError(.configInvalid, "\(config.file) has no source: section to pull from") }
+        guard var source = config.source else { throw AppError(.configInvalid, "\(config.file) has no source: section to pull from") }
+        source.connection.isCancelled = { Termination.shared.requested }
         let password = try source.password.map { source throws(AppError) in try Secrets.read(source) }
         warnIfVerificationIsOff(source)
         do {

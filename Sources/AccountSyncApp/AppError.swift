@@ -54,6 +54,7 @@ public struct AppError: Error, Sendable, CustomStringConvertible {
         case .conflict: self.init(error.message.hasPrefix("another account-sync run") ? .runInProgress : .dataInvalid, error.message)
         case .invalid: self.init(.dataInvalid, error.message)
         case .cancelled: self.init(.runFailed, error.message)
+        case .busy: self.init(.runInProgress, error.message)
         }
     }
 }

@@ -78,7 +78,8 @@ extension AccountSync {
     /// The admin's one-shot check of the `source:` settings: connect, TLS, bind, root DSE, full
     /// paged counts, and the first five users and groups as they would be mapped.
     public func testBind() throws(AppError) -> BindCheck {
-        guard let source = config.source else { throw AppError(.configInvalid, "\(config.file) has no source: section to test") }
+        guard var source = config.source else { throw AppError(.configInvalid, "\(config.file) has no source: section to test") }
+        source.connection.isCancelled = { Termination.shared.requested }
         var check = BindCheck()
         let uris = source.connection.uris
         let password = try source.password.map { source throws(AppError) in try Secrets.read(source) }

@@ -52,7 +52,13 @@ public enum MetricsTextfile {
     public static func write(_ run: RunRecord, to path: String) throws {
         let url = URL(fileURLWithPath: path)
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
-        try Data(render(run).utf8).write(to: temporary)
+        // 0644 whatever the umask (the unit's is 0077): node_exporter runs as another user, and the
+        // file holds no personal data.
+        guard FileManager.default.createFile(atPath: temporary.path, contents: Data(render(run).utf8), attributes: [.posixPermissions: 0o644]),
+            chmod(temporary.path, 0o644) == 0
+        else {
+            throw AppError(.storeUnavailable, "cannot write the metrics file \(temporary.path): \(String(cString: strerror(errno)))")
+        }
         if rename(temporary.path, path) != 0 {
             let reason = String(cString: strerror(errno))
             try? FileManager.default.removeItem(at: temporary)

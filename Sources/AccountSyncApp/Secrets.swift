@@ -6,6 +6,7 @@ import Foundation
 /// password is never logged or put in an error message.
 enum Secrets {
     static func read(_ source: SecretSource, environment: [String: String] = ProcessInfo.processInfo.environment) throws(AppError) -> String {
+        if let problem = SecretSourceCheck.problem(source) { throw AppError(.configInvalid, problem) }
         switch source {
         case .environment(let name):
             guard let value = environment[name], !value.isEmpty else {

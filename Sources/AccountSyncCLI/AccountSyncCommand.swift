@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// `account-sync`: keeps an application's users and user groups in step with a directory or OA system.
 @main
@@ -24,4 +25,12 @@ struct AccountSyncCommand: ParsableCommand {
             ConfigCommand.self, TestBindCommand.self, PullCommand.self, DatasetsCommand.self, RunCommand.self, HistoryCommand.self,
             UsersCommand.self, GroupsCommand.self, ResourcesCommand.self, ScheduleCommand.self,
         ])
+
+    /// Process-wide set-up before any command: a peer that hangs up is an error to report, not a
+    /// SIGPIPE that kills the process; and every file we create is private unless said otherwise.
+    static func main() {
+        signal(SIGPIPE, SIG_IGN)
+        umask(0o077)
+        main(Array(CommandLine.arguments.dropFirst()))
+    }
 }

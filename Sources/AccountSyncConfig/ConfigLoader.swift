@@ -21,6 +21,14 @@ public enum ConfigLoader {
 
     /// Parses config text; `file` names it in messages and anchors a relative store path.
     public static func parse(_ text: String, file: String) throws(ConfigError) -> Configuration {
+        if let use = YAMLAliases.firstUse(in: text) {
+            throw ConfigError(file: file, problems: [ConfigProblem(
+                path: "", line: use.line,
+                message: "YAML \(use.isAlias ? "aliases (*name)" : "anchors (&name)") are not supported in the config; write each value out")])
+        }
+        if text.utf8.contains(0) {
+            throw ConfigError(file: file, problems: [ConfigProblem(path: "", line: nil, message: "the file holds a NUL byte; it is not a text file")])
+        }
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
@@ -256,11 +264,11 @@ struct NodeReader {
         return scalar.string
     }
 
-    /// A whole number ≥ `minimum`.
-    mutating func count(_ node: Node?, path: String, minimum: Int = 0) -> Int? {
+    /// A whole number from `minimum` to `maximum`.
+    mutating func count(_ node: Node?, path: String, minimum: Int = 0, maximum: Int = 1_000_000_000) -> Int? {
         guard let node, let text = string(node, path: path) else { return nil }
-        guard let value = Int(text), value >= minimum else {
-            problem(path, node.mark?.line, "'\(text)' is not a whole number ≥ \(minimum)")
+        guard let value = Int(text), value >= minimum, value <= maximum else {
+            problem(path, node.mark?.line, "'\(text)' is not a whole number from \(minimum) to \(maximum)")
             return nil
         }
         return value

@@ -30,6 +30,10 @@ enum SourceReader {
         }
         for (index, uri) in uris.enumerated() {
             let lower = uri.lowercased()
+            if uri.contains(",") || uri.contains(where: \.isWhitespace) {
+                reader.problem(uris.count == 1 ? "source.uri" : "source.uri[\(index)]", keys["uri"]?.mark?.line, "'\(uri)' holds more than one URI (libldap splits on commas and spaces, and would fail over to each unchecked); list each URI as its own item: uri: [ \"ldaps://dc1\", \"ldaps://dc2\" ]")
+                continue
+            }
             if !(lower.hasPrefix("ldap://") || lower.hasPrefix("ldaps://") || lower.hasPrefix("ldapi://")) {
                 reader.problem(uris.count == 1 ? "source.uri" : "source.uri[\(index)]", keys["uri"]?.mark?.line, "'\(uri)' is not an ldap://, ldaps:// or ldapi:// URI")
             }
@@ -47,8 +51,8 @@ enum SourceReader {
         }
         if let node = keys["timeouts"] {
             let timeouts = reader.mapping(node, path: "source.timeouts", keys: ["network", "operation"])
-            if let value = reader.count(timeouts["network"], path: "source.timeouts.network", minimum: 1) { connection.networkTimeout = Double(value) }
-            if let value = reader.count(timeouts["operation"], path: "source.timeouts.operation", minimum: 1) { connection.operationTimeout = Double(value) }
+            if let value = reader.count(timeouts["network"], path: "source.timeouts.network", minimum: 1, maximum: 600) { connection.networkTimeout = Double(value) }
+            if let value = reader.count(timeouts["operation"], path: "source.timeouts.operation", minimum: 1, maximum: 86_400) { connection.operationTimeout = Double(value) }
         }
 
         if let value = reader.choice(keys["derefAliases"], path: "source.derefAliases", of: AliasDereferencing.self) {
@@ -74,12 +78,15 @@ enum SourceReader {
                 reader.problem("source.bind", node.mark?.line, "give one of passwordFile, passwordEnv, credential, not several")
             }
             password = sources.first
+            if let source = password, let problem = SecretSourceCheck.problem(source) {
+                reader.problem("source.bind", node.mark?.line, problem)
+            }
             if bindDN != nil && password == nil && !saslExternal {
                 reader.problem("source.bind", node.mark?.line, "a bind dn needs its password from passwordFile, passwordEnv or credential (never in this file or on the command line)")
             }
         }
         var pageSize = 500
-        if let value = reader.count(keys["pageSize"], path: "source.pageSize", minimum: 1) { pageSize = value }
+        if let value = reader.count(keys["pageSize"], path: "source.pageSize", minimum: 1, maximum: 100_000) { pageSize = value }
 
         guard let usersNode = keys["users"] else {
             reader.problem("source.users", node.mark?.line, "missing: at least source.users.base, the DN under which people are")
@@ -100,7 +107,7 @@ enum SourceReader {
             return nil
         }
         var users = profile.defaultUsers(base: base)
-        if let filter = reader.string(keys["filter"], path: "source.users.filter", nonEmpty: true) { users.filter = filter }
+        if let filter = reader.filter(keys["filter"], path: "source.users.filter") { users.filter = filter }
         if let text = reader.string(keys["scope"], path: "source.users.scope") {
             switch text {
             case "sub", "subtree": users.scope = .subtree
@@ -111,7 +118,7 @@ enum SourceReader {
         }
         if let node = keys["disabledFilter"] {
             let text = reader.string(node, path: "source.users.disabledFilter") ?? ""
-            users.disabledFilter = text.isEmpty ? nil : text
+            users.disabledFilter = text.isEmpty ? nil : reader.filter(node, path: "source.users.disabledFilter")
         }
         if let node = keys["map"] {
             let map = reader.mapping(node, path: "source.users.map", keys: ["account", "name", "email", "mobile", "externalId"])
@@ -148,8 +155,8 @@ enum SourceReader {
         ])
         if let from = reader.choice(keys["from"], path: "source.groups.from", of: GroupSearch.Source.self) { groups.from = from }
         if let base = reader.dn(keys["base"], path: "source.groups.base") { groups.base = base }
-        if let filter = reader.string(keys["ouFilter"], path: "source.groups.ouFilter", nonEmpty: true) { groups.ouFilter = filter }
-        if let filter = reader.string(keys["groupFilter"], path: "source.groups.groupFilter", nonEmpty: true) { groups.groupFilter = filter }
+        if let filter = reader.filter(keys["ouFilter"], path: "source.groups.ouFilter") { groups.ouFilter = filter }
+        if let filter = reader.filter(keys["groupFilter"], path: "source.groups.groupFilter") { groups.groupFilter = filter }
         if let list = keys["memberAttributes"].flatMap({ reader.sequence($0, path: "source.groups.memberAttributes") }) {
             groups.memberAttributes = list.enumerated().compactMap { reader.string($1, path: "source.groups.memberAttributes[\($0)]", nonEmpty: true) }
         }
@@ -180,9 +187,23 @@ extension NodeReader {
         }
     }
 
+    /// A search filter, checked against RFC 4515 as the server will parse it.
+    mutating func filter(_ node: Node?, path: String) -> String? {
+        guard let node, let text = string(node, path: path, nonEmpty: true) else { return nil }
+        if let problem = LDAPFilterSyntax.problem(text) {
+            self.problem(path, node.mark?.line, problem)
+            return nil
+        }
+        return text
+    }
+
     /// A DN, checked against RFC 4514 so a typo is caught here, not at 2 a.m.
     mutating func dn(_ node: Node?, path: String) -> String? {
         guard let node, let text = string(node, path: path, nonEmpty: true) else { return nil }
+        guard !text.trimmingSpaces().isEmpty else {
+            problem(path, node.mark?.line, "is blank; a DN names an entry (e.g. ou=People,dc=example,dc=com), and the root is never a base for people")
+            return nil
+        }
         do {
             _ = try DistinguishedName(text)
             return text

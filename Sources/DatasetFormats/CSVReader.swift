@@ -11,6 +11,9 @@ struct CSVReader {
     }
 
     let file: String
+    /// The most fields a record may have: a dataset has about ten columns (and a few thirdParty.*),
+    /// so a line with more is a wrong file, refused at once rather than read at any length.
+    static let maximumFields = 1_000
 
     func records(_ bytes: [UInt8]) throws(DatasetFileError) -> [Record] {
         var records: [Record] = []
@@ -28,6 +31,9 @@ struct CSVReader {
         func finishField() throws(DatasetFileError) {
             guard let text = String(validating: field, as: UTF8.self) else {
                 throw DatasetFileError(file: file, line: line, message: "not valid UTF-8 (save the file as UTF-8)")
+            }
+            guard fields.count < Self.maximumFields else {
+                throw DatasetFileError(file: file, line: recordLine, message: "more than \(Self.maximumFields) fields on one line; a dataset has at most \(Self.maximumFields) columns (is this the right file, and is its separator a comma?)")
             }
             fields.append(text)
             field.removeAll(keepingCapacity: true)

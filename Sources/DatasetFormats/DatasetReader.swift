@@ -32,6 +32,14 @@ public enum DatasetFormat: String, Sendable, CaseIterable {
     }
 }
 
+/// One record of a dataset file: its line, its cells by column, and (JSON Lines) its group ids as
+/// the list they were given as.
+struct DatasetRecord {
+    var line: Int
+    var cells: [String: String]
+    var groupIds: [String]? = nil
+}
+
 /// Reads a user or group dataset from CSV or JSON Lines bytes. A malformed file is refused whole
 /// with `file:line` and what is wrong; nothing is half-read.
 public struct DatasetReader: Sendable {
@@ -62,24 +70,25 @@ public struct DatasetReader: Sendable {
         case .users:
             var rows: [UserRow] = []
             rows.reserveCapacity(table.count)
-            for (line, cells) in table { rows.append(try DatasetColumns.userRow(cells, file: file, line: line)) }
+            for record in table { rows.append(try DatasetColumns.userRow(record, file: file)) }
             return .users(rows)
         case .groups:
             return .groups(table.map { DatasetColumns.groupRow($0.cells) })
         }
     }
 
-    private func csvTable(_ bytes: [UInt8], file: String) throws(DatasetFileError) -> [(line: Int, cells: [String: String])] {
+    private func csvTable(_ bytes: [UInt8], file: String) throws(DatasetFileError) -> [DatasetRecord] {
         let records = try CSVReader(file: file).records(bytes)
         guard let header = records.first else {
             throw DatasetFileError(file: file, line: nil, message: "the file is empty; it needs a header row naming the columns (\(DatasetColumns.names(for: kind).joined(separator: ",")))")
         }
         var columns: [String] = []
+        var seen = Set<String>()
         for cell in header.fields {
             guard let name = DatasetColumns.canonical(cell, kind: kind) else {
                 throw DatasetFileError(file: file, line: header.line, message: "unknown column '\(cell)' for a \(kind.rawValue) dataset; the columns are \(columnList)")
             }
-            if columns.contains(name) {
+            if !seen.insert(name).inserted {
                 throw DatasetFileError(file: file, line: header.line, message: "column '\(name)' appears twice in the header")
             }
             columns.append(name)
@@ -88,50 +97,60 @@ public struct DatasetReader: Sendable {
         guard columns.contains(required) else {
             throw DatasetFileError(file: file, line: header.line, message: "the header has no '\(required)' column (is this a \(kind.rawValue) dataset?)")
         }
-        var table: [(line: Int, cells: [String: String])] = []
+        var table: [DatasetRecord] = []
         table.reserveCapacity(records.count - 1)
         for record in records.dropFirst() {
             guard record.fields.count == columns.count else {
                 throw DatasetFileError(file: file, line: record.line, message: "\(record.fields.count) fields, but the header has \(columns.count) columns (an unquoted comma?)")
             }
-            table.append((record.line, Dictionary(uniqueKeysWithValues: zip(columns, record.fields))))
+            let cells = Dictionary(uniqueKeysWithValues: zip(columns, record.fields))
+            try DatasetColumns.checkCharacters(cells, groupIds: nil, file: file, line: record.line)
+            table.append(DatasetRecord(line: record.line, cells: cells))
         }
         return table
     }
 
-    private func jsonLinesTable(_ bytes: [UInt8], file: String) throws(DatasetFileError) -> [(line: Int, cells: [String: String])] {
-        var table: [(line: Int, cells: [String: String])] = []
+    private func jsonLinesTable(_ bytes: [UInt8], file: String) throws(DatasetFileError) -> [DatasetRecord] {
+        var table: [DatasetRecord] = []
         var body = bytes[...]
-        if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
+        if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }  // only here: a BOM elsewhere is refused
         var lineNumber = 0
         for lineBytes in body.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
             lineNumber += 1
-            guard let text = String(validating: lineBytes, as: UTF8.self) else {
-                throw DatasetFileError(file: file, line: lineNumber, message: "not valid UTF-8 (save the file as UTF-8)")
-            }
-            if text.trimmingSpaces().isEmpty { continue }
-            let fields: [String: JSONValue]
+            if lineBytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+            var parser = JSONLineParser(lineBytes)
+            let fields: [(key: String, value: JSONValue)]
             do {
-                fields = try JSONDecoder().decode([String: JSONValue].self, from: Data(text.utf8))
-            } catch DecodingError.typeMismatch {
-                throw DatasetFileError(file: file, line: lineNumber, message: "each line must be one JSON object ({\"\(DatasetColumns.requiredColumn(for: kind))\": …})")
+                fields = try parser.object()
             } catch {
-                throw DatasetFileError(file: file, line: lineNumber, message: "not valid JSON: \(jsonReason(error))")
+                throw DatasetFileError(file: file, line: lineNumber, message: error.message)
             }
-            table.append((lineNumber, try cells(of: fields, file: file, line: lineNumber)))
+            let (cells, groupIds) = try cells(of: fields, file: file, line: lineNumber)
+            try DatasetColumns.checkCharacters(cells, groupIds: groupIds, file: file, line: lineNumber)
+            table.append(DatasetRecord(line: lineNumber, cells: cells, groupIds: groupIds))
         }
         return table
     }
 
-    private func cells(of fields: [String: JSONValue], file: String, line: Int) throws(DatasetFileError) -> [String: String] {
+    /// The line's cells by column, and its group ids when given as a JSON array (kept as a list,
+    /// so an id holding ';' stays one id).
+    private func cells(of fields: [(key: String, value: JSONValue)], file: String, line: Int) throws(DatasetFileError) -> ([String: String], [String]?) {
         var cells: [String: String] = [:]
+        var groupIds: [String]?
+        func set(_ column: String, _ value: String, key: String) throws(DatasetFileError) {
+            // "account" and "Account", or thirdParty {hr: …} and "thirdParty.hr", name one column.
+            guard cells[column] == nil else {
+                throw DatasetFileError(file: file, line: line, message: "'\(key)' gives the field '\(column)' a second time; which one is meant cannot be known")
+            }
+            cells[column] = value
+        }
         for (key, value) in fields {
             if key == "thirdParty" {
                 guard case .object(let map) = value else {
                     throw DatasetFileError(file: file, line: line, message: "'thirdParty' must be an object of system → account id")
                 }
                 for (system, id) in map {
-                    cells[DatasetColumns.thirdPartyPrefix + system] = try text(id, key: "thirdParty.\(system)", file: file, line: line)
+                    try set(DatasetColumns.thirdPartyPrefix + system, try text(id, key: "thirdParty.\(system)", file: file, line: line), key: "thirdParty.\(system)")
                 }
                 continue
             }
@@ -142,66 +161,27 @@ public struct DatasetReader: Sendable {
             case ("groupIds", .array(let list)):
                 var ids: [String] = []
                 for id in list { ids.append(try text(id, key: key, file: file, line: line)) }
-                cells[column] = ids.joined(separator: ";")
+                try set(column, "", key: key)
+                groupIds = ids.map { $0.trimmingSpaces() }.filter { !$0.isEmpty }
             case ("disabled", .bool(let flag)):
-                cells[column] = flag ? "true" : "false"
+                try set(column, flag ? "true" : "false", key: key)
             default:
-                cells[column] = try text(value, key: key, file: file, line: line)
+                try set(column, try text(value, key: key, file: file, line: line), key: key)
             }
         }
-        return cells
+        return (cells, groupIds)
     }
 
     private func text(_ value: JSONValue, key: String, file: String, line: Int) throws(DatasetFileError) -> String {
         switch value {
         case .string(let string): return string
         case .null: return ""
-        case .number(let number): return number
-        default: throw DatasetFileError(file: file, line: line, message: "field '\(key)' must be a string")
+        case .number(let number): return number  // as written: 1.50 stays 1.50
+        default: throw DatasetFileError(file: file, line: line, message: "field '\(key)' must be a string, not \(JSONLineParser.describe(value))")
         }
-    }
-
-    private func jsonReason(_ error: Error) -> String {
-        if case DecodingError.dataCorrupted(let context) = error {
-            let underlying = context.underlyingError.map { "\($0)" } ?? ""
-            if let range = underlying.range(of: "NSDebugDescription=") {
-                return String(underlying[range.upperBound...].prefix { $0 != "}" && $0 != "," })
-            }
-            return context.debugDescription
-        }
-        return "malformed JSON"
     }
 
     private var columnList: String {
         DatasetColumns.names(for: kind).joined(separator: ", ") + ", thirdParty.<system>"
-    }
-}
-
-/// Just enough of JSON to read one dataset line and say what type a field has.
-enum JSONValue: Decodable {
-    case string(String)
-    case number(String)
-    case bool(Bool)
-    case null
-    case array([JSONValue])
-    case object([String: JSONValue])
-
-    init(from decoder: Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let flag = try? container.decode(Bool.self) {
-            self = .bool(flag)
-        } else if let integer = try? container.decode(Int64.self) {
-            self = .number(String(integer))
-        } else if let number = try? container.decode(Double.self) {
-            self = .number(String(number))
-        } else if let string = try? container.decode(String.self) {
-            self = .string(string)
-        } else if let array = try? container.decode([JSONValue].self) {
-            self = .array(array)
-        } else {
-            self = .object(try container.decode([String: JSONValue].self))
-        }
     }
 }

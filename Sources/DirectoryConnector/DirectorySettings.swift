@@ -37,6 +37,28 @@ public enum ReferralPolicy: String, Sendable, CaseIterable {
     case fail, skip
 }
 
+/// Whether a secret source is what its key says (a variable name, a file path, a credential name),
+/// so that a password written there by mistake is refused without ever being repeated in a
+/// message, a log or the history.
+public enum SecretSourceCheck {
+    /// The problem with the source, naming the key but never its value; nil when it is fine.
+    public static func problem(_ source: SecretSource) -> String? {
+        let hidden = "(the value is not shown, in case it is the password itself)"
+        switch source {
+        case .environment(let name):
+            let valid = name.first.map { $0 == "_" || ($0.isASCII && $0.isLetter) } == true
+                && name.allSatisfy { $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }
+            return valid ? nil : "source.bind.passwordEnv must be the name of an environment variable (letters, digits and _) that holds the password, not the password \(hidden)"
+        case .file(let path):
+            let valid = path.contains("/") && !path.contains(where: { $0.isWhitespace || $0.isNewline }) && !path.contains("\0")
+            return valid ? nil : "source.bind.passwordFile must be the path of the file that holds the password, e.g. /etc/account-sync/bind.pw, not the password \(hidden)"
+        case .credential(let name):
+            let valid = !name.isEmpty && name.count <= 255 && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "_.-:@".contains($0)) }
+            return valid ? nil : "source.bind.credential must be the name of a systemd credential (LoadCredential=NAME:…), not the password \(hidden)"
+        }
+    }
+}
+
 /// The kinds of directory whose defaults we know.
 public enum DirectoryProfile: String, Sendable, CaseIterable {
     case openldap

@@ -150,6 +150,11 @@ private struct DNParser {
     }
 
     mutating func parse() throws(DNParseError) -> [[DistinguishedName.Attribute]] {
+        // libldap reads a C string: text after a NUL would silently not be there.
+        if let nul = bytes.firstIndex(of: 0) {
+            index = nul
+            throw failure("a NUL character (it would cut the DN short)")
+        }
         skipSpaces()
         if index == bytes.count { return [] }
         var rdns: [[DistinguishedName.Attribute]] = []

@@ -16,6 +16,8 @@ public struct LDAPConnectionOptions: Sendable {
     /// Alias dereferencing, set on the handle so that no host file (`/etc/ldap/ldap.conf`,
     /// `$LDAPDEREF`) changes what a pull returns. Never, by default: an alias is not a person.
     public var derefAliases: AliasDereferencing
+    /// Asked during every blocking call: true stops it within a fraction of a second (SIGTERM).
+    public var isCancelled: (@Sendable () -> Bool)?
 
     public init(
         uris: [String], startTLS: Bool = false, tls: TLSOptions = TLSOptions(), allowInsecureBind: Bool = false,
@@ -72,6 +74,24 @@ public struct TLSOptions: Sendable {
         self.certificateFile = certificateFile
         self.keyFile = keyFile
         self.verifyCertificate = verifyCertificate
+    }
+}
+
+extension TLSOptions {
+    /// Why a TLS file or folder cannot be used ("does not exist", "cannot be read by this user"), or nil.
+    public static func fileProblem(_ path: String) -> String? {
+        if path.contains("\0") { return "contains a NUL byte" }
+        guard access(path, F_OK) == 0 else { return "does not exist" }
+        guard access(path, R_OK) == 0 else { return "cannot be read by this user" }
+        return nil
+    }
+
+    /// Every TLS file of these options that cannot be used, as "source.tls.KEY: PATH PROBLEM".
+    public func fileProblems() -> [String] {
+        [("caFile", caFile), ("caDirectory", caDirectory), ("certFile", certificateFile), ("keyFile", keyFile)].compactMap { key, path in
+            guard let path, let problem = Self.fileProblem(path) else { return nil }
+            return "source.tls.\(key): \(path) \(problem)"
+        }
     }
 }
 
@@ -148,6 +168,11 @@ public final class LDAPConnection {
         guard !options.uris.isEmpty else {
             throw LDAPError(kind: .connectFailed, operation: "connect", message: "no server URI given")
         }
+        // libldap splits a URI string on commas and spaces: one string must be one URI, or a
+        // failover to an unchecked plain URI could carry the password in clear.
+        if let joined = options.uris.first(where: { $0.contains(",") || $0.contains(" ") || $0.contains("\t") }) {
+            throw LDAPError(kind: .connectFailed, operation: "connect", message: "'\(joined)' holds more than one URI; give each URI as its own list item")
+        }
         var pointer: OpaquePointer?
         let code = ldap_initialize(&pointer, options.uris.joined(separator: " "))
         guard code == LDAP_SUCCESS, let pointer else {
@@ -172,6 +197,12 @@ public final class LDAPConnection {
         var operation = timeval(options.operationTimeout)
         try set(LDAP_OPT_TIMEOUT, &operation, "operation timeout")
         let tls = options.tls
+        for (path, what) in [(tls.caFile, "CA file"), (tls.certificateFile, "client certificate"), (tls.keyFile, "client key"), (tls.caDirectory, "CA directory")] {
+            guard let path else { continue }
+            if let problem = TLSOptions.fileProblem(path) {
+                throw LDAPError(kind: .tlsFailed, operation: "configure", message: "the TLS \(what) \(path) \(problem)")
+            }
+        }
         if let caFile = tls.caFile { try setString(LDAP_OPT_X_TLS_CACERTFILE, caFile, "TLS CA file") }
         if let caDirectory = tls.caDirectory { try setString(LDAP_OPT_X_TLS_CACERTDIR, caDirectory, "TLS CA directory") }
         if let certificate = tls.certificateFile { try setString(LDAP_OPT_X_TLS_CERTFILE, certificate, "TLS client certificate") }
@@ -200,7 +231,12 @@ public final class LDAPConnection {
 
     /// Opens the connection now (otherwise the first operation does), then StartTLS if configured.
     public func connect() throws(LDAPError) {
+        // TCP connects are bounded by the network timeout; the TLS handshake after them is not,
+        // so the watchdog bounds the whole of it.
+        let budget = options.networkTimeout * Double(max(1, options.uris.count)) + 1
+        let dog = Watchdog(handle: handle, seconds: budget, isCancelled: options.isCancelled)
         let code = ldap_connect(handle)
+        try check(dog.stop(), operation: "connect to \(options.uris.joined(separator: ", "))", seconds: budget, what: "the connection (TCP and TLS handshake)")
         guard code == LDAP_SUCCESS else {
             var error = LDAPError(code: code, operation: "connect to \(options.uris.joined(separator: ", "))", handle: handle)
             // libldap reports a failed TLS handshake as "can't contact"; if the port answers, say what it was.
@@ -213,7 +249,9 @@ public final class LDAPConnection {
             throw error
         }
         if options.startTLS && !tlsStarted {
+            let dog = Watchdog(handle: handle, seconds: options.networkTimeout + options.operationTimeout, isCancelled: options.isCancelled)
             let code = ldap_start_tls_s(handle, nil, nil)
+            try check(dog.stop(), operation: "StartTLS", seconds: options.networkTimeout + options.operationTimeout, what: "StartTLS and its handshake")
             guard code == LDAP_SUCCESS else {
                 var error = LDAPError(code: code, operation: "StartTLS", handle: handle)
                 if error.kind == .connectFailed || error.kind == .serverDown || code == LDAP_PROTOCOL_ERROR {
@@ -223,6 +261,17 @@ public final class LDAPConnection {
                 throw error
             }
             tlsStarted = true
+        }
+    }
+
+    /// Throws when a watchdog ended the call: a timeout naming what did not finish, or a cancellation.
+    private func check(_ outcome: Watchdog.Outcome, operation: String, seconds: Double, what: String) throws(LDAPError) {
+        switch outcome {
+        case .none: return
+        case .deadline:
+            throw LDAPError(kind: .timeout, resultCode: LDAP_TIMEOUT, operation: operation, message: "\(what) did not finish within \(Int(seconds)) s; the server accepted the connection but stopped answering")
+        case .cancelled:
+            throw LDAPError(kind: .cancelled, operation: operation, message: "stopped on request (SIGTERM or SIGINT) while waiting for the server")
         }
     }
 
@@ -293,8 +342,20 @@ public final class LDAPConnection {
         return probe.peerCertificate
     }
 
-    /// Whether the session is encrypted (ldaps, StartTLS done, or a local socket).
-    public var isEncrypted: Bool { tlsStarted || options.alwaysEncrypted }
+    /// Whether the live session is encrypted: a TLS session is up (ldaps or StartTLS), or the
+    /// connection is a local socket. Decided from the connection, never from the config text, so a
+    /// failover from ldaps:// to a plain URI is seen for what it is.
+    public var isEncrypted: Bool {
+        if tlsSession != nil { return true }
+        var fd: Int32 = -1
+        guard ldap_get_option(handle, LDAP_OPT_DESC, &fd) == LDAP_OPT_SUCCESS, fd >= 0 else { return false }
+        var address = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let family = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) == 0 ? Int32($0.pointee.sa_family) : -1 }
+        }
+        return family == AF_UNIX
+    }
 
     /// Authenticates. A simple bind with a password over an unencrypted connection is refused
     /// unless `allowInsecureBind` is set.
@@ -303,6 +364,8 @@ public final class LDAPConnection {
         var serverCredentials: UnsafeMutablePointer<berval>?
         defer { if let serverCredentials { ber_bvfree(serverCredentials) } }
         let code: Int32
+        let dog = Watchdog(handle: handle, seconds: options.operationTimeout + 1, isCancelled: options.isCancelled)
+        defer { _ = dog.stop() }
         switch bind {
         case .anonymous:
             var empty = berval(bv_len: 0, bv_val: nil)
@@ -336,6 +399,7 @@ public final class LDAPConnection {
             }
             code = step
         }
+        try check(dog.stop(), operation: "bind", seconds: options.operationTimeout + 1, what: "the bind")
         guard code == LDAP_SUCCESS else {
             let who: String
             switch bind {
@@ -366,7 +430,7 @@ public final class LDAPConnection {
         repeat {
             page += 1
             var control: UnsafeMutablePointer<LDAPControl>?
-            var code = ldap_create_page_control(handle, ber_int_t(pageSize), &cookie, 1, &control)
+            var code = ldap_create_page_control(handle, ber_int_t(clamping: max(1, pageSize)), &cookie, 1, &control)
             guard code == LDAP_SUCCESS, let control else { throw LDAPError(code: code, operation: "search \(base)", handle: handle, detail: "cannot build the paged results control") }
             defer { ldap_control_free(control) }
             // ManageDsaIT (RFC 3296): referral objects come back as plain entries, not as references.
@@ -387,10 +451,22 @@ public final class LDAPConnection {
             }
             // Entries are handed over as they arrive, so parsing overlaps with the server sending.
             var finished = false
+            var waited = 0.0
             while !finished {
                 var message: OpaquePointer?
-                var wait = timeval(options.operationTimeout)
+                // Short waits, so a stop request (SIGTERM) is heard within a quarter of a second.
+                var wait = timeval(0.25)
                 let type = ldap_result(handle, messageId, LDAP_MSG_ONE, &wait, &message)
+                if type == 0 {
+                    waited += 0.25
+                    if options.isCancelled?() == true {
+                        ldap_abandon_ext(handle, messageId, nil, nil)
+                        throw LDAPError(kind: .cancelled, operation: "search \(base)", message: "stopped on request (SIGTERM or SIGINT) during the search (page \(page), \(total) entries so far)")
+                    }
+                    if waited < options.operationTimeout { continue }
+                } else {
+                    waited = 0
+                }
                 defer { if let message { ldap_msgfree(message) } }
                 switch type {
                 case 0x64:  // LDAP_RES_SEARCH_ENTRY
@@ -421,7 +497,7 @@ public final class LDAPConnection {
                     finished = true
                 case 0:
                     ldap_abandon_ext(handle, messageId, nil, nil)
-                    throw LDAPError(kind: .timeout, resultCode: LDAP_TIMEOUT, operation: "search \(base)", message: "no answer within \(Int(options.operationTimeout)) s (page \(page), \(total) entries so far); the pull is incomplete")
+                    throw LDAPError(kind: .timeout, resultCode: LDAP_TIMEOUT, operation: "search \(base)", message: "no answer within \(timeval(options.operationTimeout).tv_sec) s (page \(page), \(total) entries so far); the pull is incomplete")
                 case -1:
                     var result: Int32 = LDAP_SERVER_DOWN
                     ldap_get_option(handle, LDAP_OPT_RESULT_CODE, &result)
@@ -450,7 +526,9 @@ public final class LDAPConnection {
         let attributes = CStringArray(["*", "+"])
         var timeout = timeval(options.operationTimeout)
         var result: OpaquePointer?
+        let dog = Watchdog(handle: handle, seconds: options.operationTimeout + 1, isCancelled: options.isCancelled)
         let code = ldap_search_ext_s(handle, "", LDAP_SCOPE_BASE, "(objectClass=*)", attributes.pointer, 0, nil, nil, &timeout, 0, &result)
+        try check(dog.stop(), operation: "read the root DSE", seconds: options.operationTimeout + 1, what: "reading the root DSE")
         defer { if let result { ldap_msgfree(result) } }
         guard code == LDAP_SUCCESS, let result, let entry = ldap_first_entry(handle, result) else {
             throw LDAPError(code: code == LDAP_SUCCESS ? LDAP_NO_SUCH_OBJECT : code, operation: "read the root DSE", handle: handle)
@@ -569,6 +647,8 @@ private final class CStringArray {
 
 extension timeval {
     init(_ seconds: Double) {
-        self.init(tv_sec: Int(seconds), tv_usec: Int((seconds - Double(Int(seconds))) * 1_000_000))
+        // Clamped to a day: no timeout value, however large or odd, traps the conversion.
+        let bounded = seconds.isFinite ? min(max(seconds, 0), 86_400) : 86_400
+        self.init(tv_sec: Int(bounded), tv_usec: Int((bounded - Double(Int(bounded))) * 1_000_000))
     }
 }

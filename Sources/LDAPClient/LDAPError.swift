@@ -9,6 +9,8 @@ public struct LDAPError: Error, Sendable, CustomStringConvertible {
         case invalidCredentials, insecureBindRefused, strongAuthRequired
         case noSuchObject, sizeLimitExceeded, timeLimitExceeded, adminLimitExceeded
         case referral, pagingRejected, insufficientAccess, invalidDN, invalidFilter, other
+        /// The caller asked to stop (SIGTERM, SIGINT) while the call was blocked.
+        case cancelled
     }
 
     public var kind: Kind

@@ -29,7 +29,8 @@ public struct AttributeRange: Sendable, Equatable {
 
     /// The request for the chunk after this one: `member;range=1500-*`.
     public var next: String? {
-        end.map { "\(attribute);range=\($0 + 1)-*" }
+        guard let end, end < Int.max else { return nil }
+        return "\(attribute);range=\(end + 1)-*"
     }
 }
 
@@ -82,14 +83,20 @@ extension LDAPConnection {
     private func allValuesFrom(_ range: AttributeRange, dn: String) throws -> [[UInt8]] {
         var values: [[UInt8]] = []
         var request = range.next
+        var expectedStart = (range.end ?? 0) + 1
         while let current = request {
             let entries = try searchAll(base: dn, scope: .base, attributes: [current], pageSize: 1, followRanges: false)
             guard let entry = entries.first,
                 let chunk = entry.attributes.first(where: { AttributeRange($0.name)?.attribute.lowercased() == range.attribute.lowercased() }),
                 let chunkRange = AttributeRange(chunk.name)
             else { break }
+            // A server that answers with a range other than the one asked for would loop forever.
+            guard chunkRange.start == expectedStart else {
+                throw LDAPError(kind: .other, operation: "read \(range.attribute) of \(dn)", message: "the server answered range \(chunkRange.start)- when \(expectedStart)- was asked for; the values cannot be known to be complete")
+            }
             values += chunk.values
             request = chunkRange.next
+            expectedStart = (chunkRange.end ?? 0) &+ 1
         }
         return values
     }

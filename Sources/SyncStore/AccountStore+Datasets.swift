@@ -23,7 +23,7 @@ extension AccountStore {
             for (position, row) in rows.enumerated() {
                 try insert.execute(arguments: [
                     name, position, row.account, row.name, row.email, row.mobile, row.accountType,
-                    row.groupIds.joined(separator: ";"), row.disabled, row.externalId, ThirdPartyCoding.encode(row.thirdParty),
+                    GroupIdsCoding.encode(row.groupIds), row.disabled, row.externalId, ThirdPartyCoding.encode(row.thirdParty),
                 ])
             }
         }
@@ -86,12 +86,12 @@ extension AccountStore {
             FROM dataset_users WHERE dataset = ? ORDER BY position LIMIT ?
             """, arguments: [name, limit ?? -1])
         while let row = try cursor.next() {
-            let groupIds: String = row[5]
-            let thirdParty: String = row[8]
+            let groupIds: String = try row.decode(atIndex: 5)
+            let thirdParty: String = try row.decode(atIndex: 8)
             rows.append(UserRow(
-                account: row[0], name: row[1], email: row[2], mobile: row[3], accountType: row[4],
-                groupIds: groupIds.isEmpty ? [] : groupIds.split(separator: ";").map(String.init),
-                disabled: row[6], externalId: row[7], thirdParty: ThirdPartyCoding.decode(thirdParty)))
+                account: try row.decode(atIndex: 0), name: try row.decode(atIndex: 1), email: try row.decode(atIndex: 2), mobile: try row.decode(atIndex: 3), accountType: try row.decode(atIndex: 4),
+                groupIds: GroupIdsCoding.decode(groupIds),
+                disabled: try row.decode(atIndex: 6), externalId: try row.decode(atIndex: 7), thirdParty: ThirdPartyCoding.decode(thirdParty)))
         }
         return rows
     }
@@ -104,9 +104,9 @@ extension AccountStore {
             }
     }
 
-    private static func datasetInfo(_ row: Row) -> DatasetInfo {
+    private static func datasetInfo(_ row: Row) throws -> DatasetInfo {
         DatasetInfo(
-            name: row["name"], kind: DatasetKind(rawValue: row["kind"]) ?? .users, source: row["source"],
-            rowCount: row["rowCount"], importedAt: row["importedAt"])
+            name: try row.decode(forColumn: "name"), kind: DatasetKind(rawValue: try row.decode(forColumn: "kind")) ?? .users, source: try row.decode(forColumn: "source"),
+            rowCount: try row.decode(forColumn: "rowCount"), importedAt: try row.decode(forColumn: "importedAt"))
     }
 }

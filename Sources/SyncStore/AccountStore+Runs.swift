@@ -39,13 +39,13 @@ extension AccountStore {
         try write { db in
             let rows = try Row.fetchAll(db, sql: "SELECT id, pid FROM runs WHERE status = 'running'")
             for row in rows {
-                let pid: Int64 = row["pid"]
+                let pid: Int64 = try row.decode(forColumn: "pid")
                 try db.execute(
                     sql: "UPDATE runs SET status = 'failed', finishedAt = ?, failureCode = ?, failureMessage = ? WHERE id = ?",
                     arguments: [
                         date, FailureCode.interrupted.rawValue,
                         "the process running it (pid \(pid)) stopped before it finished — a crash, a kill or a restart; nothing of this run was applied",
-                        row["id"],
+                        try row.decode(Int64.self, forColumn: "id"),
                     ])
             }
             return rows.map { $0["id"] }
@@ -134,7 +134,7 @@ extension AccountStore {
             let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
             arguments += [limit ?? -1]
             return try Row.fetchAll(db, sql: "SELECT * FROM runs \(whereClause) ORDER BY id DESC LIMIT ?", arguments: arguments)
-                .map { Self.runRecord($0, items: []) }
+                .map { try Self.runRecord($0, items: []) }
         }
     }
 
@@ -144,10 +144,10 @@ extension AccountStore {
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]) else { return nil }
             let items = try Row.fetchAll(db, sql: "SELECT kind, key, action, code, message FROM run_items WHERE runId = ? ORDER BY seq", arguments: [id]).map { item in
                 RunItem(
-                    kind: ItemKind(rawValue: item[0]) ?? .user, key: item[1], action: ItemAction(rawValue: item[2]) ?? .update,
-                    code: (item[3] as String?).flatMap(ItemCode.init(rawValue:)), message: item[4])
+                    kind: ItemKind(rawValue: try item.decode(atIndex: 0)) ?? .user, key: try item.decode(atIndex: 1), action: ItemAction(rawValue: try item.decode(atIndex: 2)) ?? .update,
+                    code: (try item.decode(String?.self, atIndex: 3)).flatMap(ItemCode.init(rawValue:)), message: try item.decode(atIndex: 4))
             }
-            return Self.runRecord(row, items: items)
+            return try Self.runRecord(row, items: items)
         }
     }
 
@@ -163,18 +163,18 @@ extension AccountStore {
         }
     }
 
-    private static func runRecord(_ row: Row, items: [RunItem]) -> RunRecord {
-        let code: String? = row["failureCode"]
-        let message: String? = row["failureMessage"]
+    private static func runRecord(_ row: Row, items: [RunItem]) throws -> RunRecord {
+        let code: String? = try row.decode(forColumn: "failureCode")
+        let message: String? = try row.decode(forColumn: "failureMessage")
         let failure = code.flatMap(FailureCode.init(rawValue:)).map { RunFailure(code: $0, message: message ?? "") }
-        let approvedBy: String? = row["approvedBy"]
-        let approval = approvedBy.map { by in
-            RunApproval(runId: row["approvalRunId"], allowDeletions: row["approvalCount"], by: by, reason: row["approvalReason"])
+        let approvedBy: String? = try row.decode(forColumn: "approvedBy")
+        let approval = try approvedBy.map { by in
+            RunApproval(runId: try row.decode(forColumn: "approvalRunId"), allowDeletions: try row.decode(forColumn: "approvalCount"), by: by, reason: try row.decode(forColumn: "approvalReason"))
         }
         return RunRecord(
-            id: row["id"], status: RunStatus(rawValue: row["status"]) ?? .failed,
-            trigger: RunTrigger(rawValue: row["trigger"]) ?? .manual, startedAt: row["startedAt"],
-            finishedAt: row["finishedAt"], failure: failure, counts: decodeCounts(row["counts"]), items: items, approval: approval)
+            id: try row.decode(forColumn: "id"), status: RunStatus(rawValue: try row.decode(forColumn: "status")) ?? .failed,
+            trigger: RunTrigger(rawValue: try row.decode(forColumn: "trigger")) ?? .manual, startedAt: try row.decode(forColumn: "startedAt"),
+            finishedAt: try row.decode(forColumn: "finishedAt"), failure: failure, counts: decodeCounts(try row.decode(forColumn: "counts")), items: items, approval: approval)
     }
 
     private static func decodeCounts(_ text: String) -> RunCounts {

@@ -12,15 +12,15 @@ extension AccountStore {
         var memberships: [Int64: [String]] = [:]
         let membershipCursor = try Row.fetchCursor(db, sql: "SELECT userId, groupId FROM memberships ORDER BY userId, groupId")
         while let row = try membershipCursor.next() {
-            memberships[row[0], default: []].append(row[1])
+            memberships[try row.decode(atIndex: 0), default: []].append(try row.decode(atIndex: 1))
         }
         let userOwners = Set(try Int64.fetchAll(db, sql: "SELECT DISTINCT ownerUserId FROM resources WHERE ownerUserId IS NOT NULL"))
 
         var users: [ExistingUser] = []
         let userCursor = try Row.fetchCursor(db, sql: "SELECT \(userColumns) FROM users ORDER BY id")
         while let row = try userCursor.next() {
-            let id: Int64 = row[0]
-            users.append(user(row, groupIds: memberships[id] ?? [], ownsResources: userOwners.contains(id)))
+            let id: Int64 = try row.decode(atIndex: 0)
+            users.append(try user(row, groupIds: memberships[id] ?? [], ownsResources: userOwners.contains(id)))
         }
         return AccountState(users: users, groups: try groups(db))
     }
@@ -30,8 +30,8 @@ extension AccountStore {
         let owners = Set(try String.fetchAll(db, sql: "SELECT DISTINCT ownerGroupId FROM resources WHERE ownerGroupId IS NOT NULL"))
         return try Row.fetchAll(db, sql: "SELECT id, groupId, name, parentGroupId, externalId, managed, thirdParty FROM user_groups ORDER BY id").map { row in
             ExistingGroup(
-                id: row[0], groupId: row[1], name: row[2], parentGroupId: row[3], externalId: row[4], managed: row[5],
-                ownsResources: owners.contains(row[1]), thirdParty: ThirdPartyCoding.decode(row[6]))
+                id: try row.decode(atIndex: 0), groupId: try row.decode(atIndex: 1), name: try row.decode(atIndex: 2), parentGroupId: try row.decode(atIndex: 3), externalId: try row.decode(atIndex: 4), managed: try row.decode(atIndex: 5),
+                ownsResources: owners.contains(try row.decode(atIndex: 1)), thirdParty: ThirdPartyCoding.decode(try row.decode(atIndex: 6)))
         }
     }
 
@@ -41,23 +41,23 @@ extension AccountStore {
         guard let row = try Row.fetchOne(db, sql: "SELECT \(userColumns) FROM users WHERE account = ?", arguments: [account]) else {
             return nil
         }
-        let id: Int64 = row[0]
+        let id: Int64 = try row.decode(atIndex: 0)
         let groupIds = try String.fetchAll(db, sql: "SELECT groupId FROM memberships WHERE userId = ? ORDER BY groupId", arguments: [id])
         let owns = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM resources WHERE ownerUserId = ?)", arguments: [id]) ?? false
-        return user(row, groupIds: groupIds, ownsResources: owns)
+        return try user(row, groupIds: groupIds, ownsResources: owns)
     }
 
     private static let userColumns = "id, account, name, email, mobile, accountType, disabledReason, managed, externalId, thirdParty, leftAt"
 
     /// One row of `userColumns` as an `ExistingUser`.
-    private static func user(_ row: Row, groupIds: [String], ownsResources: Bool) -> ExistingUser {
-        let reason: String? = row[6]
-        let type: String = row[5]
-        let thirdParty: String = row[9]
+    private static func user(_ row: Row, groupIds: [String], ownsResources: Bool) throws -> ExistingUser {
+        let reason: String? = try row.decode(atIndex: 6)
+        let type: String = try row.decode(atIndex: 5)
+        let thirdParty: String = try row.decode(atIndex: 9)
         return ExistingUser(
-            id: row[0], account: row[1], name: row[2], email: row[3], mobile: row[4],
+            id: try row.decode(atIndex: 0), account: try row.decode(atIndex: 1), name: try row.decode(atIndex: 2), email: try row.decode(atIndex: 3), mobile: try row.decode(atIndex: 4),
             accountType: AccountType(rawValue: type) ?? .regular, groupIds: groupIds,
-            disabledReason: reason.flatMap(DisabledReason.init(rawValue:)), managed: row[7], externalId: row[8],
-            thirdParty: ThirdPartyCoding.decode(thirdParty), ownsResources: ownsResources, leftAt: row[10])
+            disabledReason: reason.flatMap(DisabledReason.init(rawValue:)), managed: try row.decode(atIndex: 7), externalId: try row.decode(atIndex: 8),
+            thirdParty: ThirdPartyCoding.decode(thirdParty), ownsResources: ownsResources, leftAt: try row.decode(atIndex: 10))
     }
 }

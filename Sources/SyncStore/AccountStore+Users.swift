@@ -126,7 +126,7 @@ extension AccountStore {
                 db, sql: "SELECT * FROM user_changes WHERE userId IN (\(marks)) ORDER BY id",
                 arguments: StatementArguments(unique)
             ).map { row in
-                UserChangeRecord(at: row["at"], actor: row["actor"], runId: row["runId"], account: row["account"], field: row["field"], old: row["old"], new: row["new"])
+                UserChangeRecord(at: try row.decode(forColumn: "at"), actor: try row.decode(forColumn: "actor"), runId: try row.decode(forColumn: "runId"), account: try row.decode(forColumn: "account"), field: try row.decode(forColumn: "field"), old: try row.decode(forColumn: "old"), new: try row.decode(forColumn: "new"))
             }
         }
     }

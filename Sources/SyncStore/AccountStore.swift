@@ -26,9 +26,24 @@ public final class AccountStore: Sendable {
             guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
                 throw StoreError(.unavailable, "the store's folder \(folder) does not exist; create it or change store.path")
             }
+            // The store holds names, emails, mobiles and the audit trail: create it 0600 whatever the
+            // umask; SQLite gives its -wal and -shm files the same mode.
+            if !FileManager.default.fileExists(atPath: path) {
+                guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+                    throw StoreError(.unavailable, "cannot create the store \(path): check that its folder is writable")
+                }
+            }
             queue = try DatabaseQueue(path: path, configuration: configuration)
             try queue.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA journal_mode = WAL")
+            }
+            // A store written by a newer account-sync has migrations we do not know: writing to it
+            // as if it were ours could lose what the newer version keeps.
+            let unknown = try queue.read { db in
+                try Schema.migrator.appliedIdentifiers(db).subtracting(Schema.migrator.migrations)
+            }
+            if let first = unknown.sorted().first {
+                throw StoreError(.unavailable, "the store \(path) was written by a newer account-sync: unknown migration '\(first)'; use that version (or newer) with it")
             }
             try Schema.migrator.migrate(queue)
         } catch {
@@ -44,6 +59,30 @@ public final class AccountStore: Sendable {
     /// Runs `body` in one write transaction, turning database errors into `StoreError`.
     func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
         do { return try queue.write(body) } catch { throw StoreError.wrap(error, path: path) }
+    }
+}
+
+/// Lossless storage of a dataset row's group ids: a JSON array of strings (an id may hold ';'),
+/// empty for none. Stores written before read back as ';'-separated text.
+enum GroupIdsCoding {
+    static func encode(_ ids: [String]) -> String {
+        guard !ids.isEmpty else { return "" }
+        // Fast path (a million rows): ids without quotes, backslashes or control characters.
+        if ids.allSatisfy({ !$0.utf8.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C } }) {
+            return "[\"" + ids.joined(separator: "\",\"") + "\"]"
+        }
+        guard let data = try? JSONSerialization.data(withJSONObject: ids) else { return "" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func decode(_ text: String) -> [String] {
+        guard !text.isEmpty else { return [] }
+        guard text.hasPrefix("[") else { return text.split(separator: ";").map(String.init) }
+        if text.hasPrefix("[\""), text.hasSuffix("\"]"), !text.contains("\\") {
+            return text.dropFirst(2).dropLast(2).components(separatedBy: "\",\"")
+        }
+        if let list = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String] { return list }
+        return text.split(separator: ";").map(String.init)
     }
 }
 

@@ -13,9 +13,18 @@ public final class StoreLock: @unchecked Sendable {
     /// Takes the lock, or throws at once naming the holder when another process has it.
     public init(storePath: String) throws(StoreError) {
         path = storePath + ".lock"
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        // Never through a symlink, and only a regular file of our own: the lock is written to.
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else {
+            if errno == ELOOP {
+                throw StoreError(.unavailable, "the lock file \(path) is a symbolic link; refusing to follow it. Remove it (account-sync creates its own)")
+            }
             throw StoreError(.unavailable, "cannot create the lock file \(path): \(String(cString: strerror(errno)))")
+        }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_uid == geteuid() else {
+            close(fd)
+            throw StoreError(.unavailable, "the lock file \(path) is not a regular file owned by this user (uid \(geteuid())); refusing to use it. Remove it (account-sync creates its own)")
         }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let holder = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""

@@ -17,6 +17,14 @@ struct ConfigCommand: ParsableCommand {
         func run() throws {
             let app = try options.app()
             let config = app.config
+            // What a file cannot say about itself: the files it names must be there for this user.
+            if let source = config.source {
+                let missing = source.connection.tls.fileProblems()
+                if !missing.isEmpty {
+                    printError("\(config.file): \(missing.count) problem\(missing.count == 1 ? "" : "s")\n" + missing.map { "  \($0)" }.joined(separator: "\n"))
+                    throw ExitCode(ExitStatus.configInvalid.rawValue)
+                }
+            }
             let policy = config.policy
             print("\(config.file): valid")
             print("  store:       \(config.storePath)")

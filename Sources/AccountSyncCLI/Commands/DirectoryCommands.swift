@@ -26,7 +26,7 @@ struct TestBindCommand: ParsableCommand {
             try Output.json(check)
         } else {
             for step in check.steps {
-                print("\(step.ok ? "ok  " : "FAIL") \(step.name.padding(toLength: 9, withPad: " ", startingAt: 0)) \(step.detail)")
+                print("\(step.ok ? "ok  " : "FAIL") \(step.name.padding(toLength: 9, withPad: " ", startingAt: 0)) \(Output.visible(step.detail))")
                 if let hint = step.hint { print("     hint:     \(hint)") }
             }
             if !check.sampleUsers.isEmpty {
@@ -39,7 +39,7 @@ struct TestBindCommand: ParsableCommand {
                 print("\nFirst groups as they would be mapped:")
                 print(Output.table(["GROUP ID", "NAME", "PARENT"], check.sampleGroups.map { [$0.groupId, $0.name, $0.parentGroupId] }))
             }
-            for problem in check.problems { print("warning: \(problem)") }
+            for problem in check.problems { print("warning: \(Output.visible(problem))") }
         }
         if !check.ok { throw ExitCode(ExitStatus.sourceIncomplete.rawValue) }
     }
@@ -72,8 +72,8 @@ struct PullCommand: ParsableCommand {
             try report { () throws(AppError) in
                 do {
                     try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-                    try Data(JSONLinesWriter.lines(pulled.users).utf8).write(to: URL(fileURLWithPath: output + "/users.jsonl"), options: .atomic)
-                    try Data(JSONLinesWriter.lines(pulled.groups).utf8).write(to: URL(fileURLWithPath: output + "/groups.jsonl"), options: .atomic)
+                    try PrivateFile.write(JSONLinesWriter.lines(pulled.users), to: output + "/users.jsonl")
+                    try PrivateFile.write(JSONLinesWriter.lines(pulled.groups), to: output + "/groups.jsonl")
                 } catch {
                     throw AppError(.storeUnavailable, "cannot write to \(output): \(error.localizedDescription)")
                 }

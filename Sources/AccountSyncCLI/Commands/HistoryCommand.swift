@@ -27,9 +27,18 @@ struct HistoryCommand: ParsableCommand {
         @Option(help: "Show at most N runs.") var limit: Int?
         @Flag(help: "Print JSON.") var json = false
 
+        func validate() throws {
+            if let limit, limit < 1 { throw ValidationError("--limit must be 1 or more") }
+        }
+
         func run() throws {
             let app = try options.app()
-            let end = to.map { $0.dayOnly ? $0.date.addingTimeInterval(86_399.999) : $0.date }
+            // A day alone means up to the end of that day in local time: 23 or 25 hours on the days
+            // the clocks change.
+            let end = to.map { argument in
+                guard argument.dayOnly, let next = Calendar.current.date(byAdding: .day, value: 1, to: argument.date) else { return argument.date }
+                return next.addingTimeInterval(-0.001)
+            }
             let filter = RunFilter(from: from?.date, to: end, statuses: Set(status))
             let runs = try report { () throws(AppError) in try app.history(filter, limit: limit) }
             if json { return try Output.json(runs) }

@@ -40,6 +40,7 @@ struct ScheduleCommand: ParsableCommand {
                     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
                     let text = "# Written by `account-sync schedule install` from \(config.file); edit sync.dailyAt there.\n[Timer]\nOnCalendar=\nOnCalendar=\(calendar)\n"
                     try text.write(toFile: file, atomically: true, encoding: .utf8)
+                    chmod(file, 0o644)  // systemd's unit files are world-readable, whatever our umask
                 } catch {
                     throw AppError(.storeUnavailable, "cannot write \(file): \(error.localizedDescription)")
                 }

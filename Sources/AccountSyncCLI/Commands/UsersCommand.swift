@@ -50,7 +50,7 @@ struct UsersCommand: ParsableCommand {
                 ("managed", user.managed ? "yes (the sync owns it)" : "no (a local account)"), ("externalId", user.externalId),
                 ("groups", user.groupIds.joined(separator: ";")), ("owns resources", user.ownsResources ? "yes" : "no"),
             ] + user.thirdParty.sorted { $0.key < $1.key }.map { ("thirdParty.\($0.key)", $0.value) }
-            for (name, value) in fields { print("\(name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(value)") }
+            for (name, value) in fields { print("\(name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(Output.visible(value))") }
         }
     }
 
@@ -113,7 +113,7 @@ struct UsersCommand: ParsableCommand {
             let edit = UserEdit(name: name, email: email, mobile: mobile, accountType: type, disabled: activation.map { $0 == .disable })
             let changes = try report { () throws(AppError) in try app.withStore { try $0.editUser(account: account, edit, actor: adminActor()) } }
             if changes.isEmpty { print("'\(account)' already had those values; nothing changed") }
-            for change in changes { print("\(account): \(change.field): '\(change.old)' → '\(change.new)'") }
+            for change in changes { print(Output.visible("\(account): \(change.field): '\(change.old)' → '\(change.new)'")) }
         }
     }
 

@@ -29,7 +29,7 @@ enum RunRendering {
         lines.append("started \(Output.time(run.startedAt)), finished \(Output.time(run.finishedAt))")
         if let approval = run.approval {
             let what = approval.runId.map { "the deletions listed by run #\($0)" } ?? "up to \(approval.allowDeletions ?? 0) deletions (--allow-deletions)"
-            lines.append("approved by \(approval.by): \(what)\(approval.reason.map { " — reason: \($0)" } ?? " — no reason given")")
+            lines.append(Output.visible("approved by \(approval.by): \(what)\(approval.reason.map { " — reason: \($0)" } ?? " — no reason given")"))
         }
         lines += body(status: run.status, failure: run.failure, counts: run.counts, items: run.items, itemLimit: itemLimit)
         return lines.joined(separator: "\n")
@@ -47,7 +47,7 @@ enum RunRendering {
         if let failure {
             lines.append("")
             lines.append("Failure: \(failure.code.rawValue)")
-            lines.append("  \(failure.message)")
+            lines.append("  \(Output.visible(failure.message))")
         }
         lines.append("")
         lines.append(Output.table(
@@ -81,7 +81,7 @@ enum RunRendering {
             lines.append("\(title) (\(matching.count)):")
             let shown = itemLimit.map { Array(matching.prefix($0)) } ?? matching
             for item in shown {
-                lines.append("  \(item.key)\(item.code.map { "  \($0.rawValue)" } ?? "")  \(item.message)")
+                lines.append("  \(Output.visible(item.key))\(item.code.map { "  \($0.rawValue)" } ?? "")  \(Output.visible(item.message))")
             }
             if shown.count < matching.count {
                 lines.append("  … and \(matching.count - shown.count) more (--all or --json lists every item)")

@@ -52,12 +52,28 @@ func report<T>(_ body: () throws(AppError) -> T) throws -> T {
 }
 
 func printError(_ message: String) {
-    FileHandle.standardError.write(Data("account-sync: error: \(message)\n".utf8))
+    FileHandle.standardError.write(Data("account-sync: error: \(Output.visibleLines(message))\n".utf8))
+}
+
+/// Files that hold personal data (names, emails, DNs): written 0600 whatever the umask, through a
+/// temporary file and a rename, so a reader never sees half of one.
+enum PrivateFile {
+    static func write(_ text: String, to path: String) throws {
+        let temporary = path + ".tmp-\(getpid())"
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temporary])
+        }
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: reason])
+        }
+    }
 }
 
 /// A warning on standard error: something the admin should know that did not stop the command.
 func printWarning(_ message: String) {
-    FileHandle.standardError.write(Data("account-sync: warning: \(message)\n".utf8))
+    FileHandle.standardError.write(Data("account-sync: warning: \(Output.visibleLines(message))\n".utf8))
 }
 
 /// Who is making an admin edit, for the audit trail.

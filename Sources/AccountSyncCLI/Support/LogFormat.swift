@@ -40,9 +40,10 @@ struct StderrLogHandler: LogHandler {
             let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
             line = String(decoding: data, as: UTF8.self)
         case .text:
-            let fields = merged.sorted { $0.key < $1.key }.map { " \($0.key)=\($0.value)" }.joined()
+            // One event, one line: a newline or escape sequence from the data must not forge another.
+            let fields = merged.sorted { $0.key < $1.key }.map { " \($0.key)=\(Output.visible("\($0.value)"))" }.joined()
             let prefix = underJournald ? "<\(Self.priority(event.level))>" : ISO8601DateFormatter().string(from: Date()) + " "
-            line = "\(prefix)\(event.level.rawValue): \(event.message)\(fields)"
+            line = "\(prefix)\(event.level.rawValue): \(Output.visible("\(event.message)"))\(fields)"
         }
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }
