@@ -54,11 +54,13 @@ let package = Package(
         .target(name: "SlapdFixture", path: "Tests/SlapdFixture"),
         .testTarget(name: "LDAPClientTests", dependencies: ["LDAPClient", "SlapdFixture"]),
         .testTarget(name: "DirectoryConnectorTests", dependencies: ["DirectoryConnector", "LDAPClient", "SyncCore", "SlapdFixture", "AccountSyncConfig"]),
-        .testTarget(name: "DatasetFormatsTests", dependencies: ["DatasetFormats", "SyncCore"]),
-        .testTarget(name: "AccountSyncConfigTests", dependencies: ["AccountSyncConfig", "SyncCore"]),
+        .testTarget(name: "DatasetFormatsTests", dependencies: ["DatasetFormats", "SyncCore", "SlapdFixture"]),
+        .testTarget(name: "AccountSyncConfigTests", dependencies: ["AccountSyncConfig", "SyncCore", "SlapdFixture"]),
         .testTarget(name: "SyncStoreTests", dependencies: [
             "SyncStore", "SyncCore", "AccountSyncApp", "DirectoryConnector", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
-        .testTarget(name: "AccountSyncCLITests", dependencies: ["AccountSyncCLI", "AccountSyncApp", "SyncCore", "SyncStore", "SlapdFixture"]),
+        .testTarget(name: "AccountSyncCLITests", dependencies: [
+            "AccountSyncCLI", "AccountSyncApp", "SyncCore", "SyncStore", "SlapdFixture", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
     ]
 )

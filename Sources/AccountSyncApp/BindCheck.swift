@@ -37,6 +37,8 @@ public struct BindCheck: Sendable, Encodable {
     static func diagnose(_ error: Error, uris: [String]) -> (String, String?) {
         guard let error = error as? LDAPError else { return ("\(error)", nil) }
         switch error.kind {
+        case .serverDown where error.message.hasPrefix("connection closed by the server"):
+            return ("\(error)", "check that source.uri names the directory's LDAP port, with ldaps:// if it expects TLS from the start")
         case .connectFailed, .serverDown, .timeout:
             if let host = uris.lazy.compactMap(Self.unresolvableHost).first {
                 return ("cannot resolve the host name '\(host)'", "check source.uri for a typo, and this machine's DNS")

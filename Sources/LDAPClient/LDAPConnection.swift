@@ -245,6 +245,8 @@ public final class LDAPConnection {
             {
                 error.kind = .tlsFailed
                 error.message = tlsFailure(at: tlsURI)
+            } else if error.kind == .serverDown, let plain = options.uris.first(where: { !$0.lowercased().hasPrefix("ldaps://") }), Self.portAnswers(plain) {
+                error.message = "connection closed by the server at \(plain): it accepted the connection and hung up. Is it an LDAP server, and does it want TLS (ldaps://)?"
             }
             throw error
         }
@@ -407,7 +409,11 @@ public final class LDAPConnection {
             case .simple(let dn, _): who = "as \(dn)"
             case .saslExternal: who = "with SASL EXTERNAL"
             }
-            throw LDAPError(code: code, operation: "bind \(who)", handle: handle)
+            var error = LDAPError(code: code, operation: "bind \(who)", handle: handle)
+            if error.kind == .serverDown {
+                error.message = "connection closed by the server during the bind: it accepted the connection, then hung up. Is it an LDAP server, and does it want TLS (ldaps://)?"
+            }
+            throw error
         }
     }
 

@@ -15,6 +15,26 @@ final class LDAPConnectionTests {
         try LDAPConnection(LDAPConnectionOptions(uris: uris ?? [slapd.uri], allowInsecureBind: allowInsecureBind, networkTimeout: 3, operationTimeout: 30))
     }
 
+    @Test func oneURIStringHoldingTwoIsRefusedAndEncryptionIsReadFromTheLiveConnection() throws {
+        #expect {
+            try self.connection(["ldaps://127.0.0.1:1,\(self.slapd.uri)"])
+        } throws: { ($0 as? LDAPError)?.message.contains("holds more than one URI") == true }
+        // A failover from an ldaps:// URI that is down to a plain one: the session is not
+        // encrypted, whatever the config's first URI says, so the password is not sent.
+        let failover = try connection(["ldaps://127.0.0.1:\(try Slapd.freePort())", slapd.uri], allowInsecureBind: false)
+        #expect(throws: LDAPError.self) { try failover.bind(.simple(dn: self.slapd.adminDN, password: self.slapd.adminPassword)) }
+        #expect(!failover.isEncrypted)
+    }
+
+    @Test func aStalledServerCannotHoldAConnectPastItsBudget() throws {
+        let server = try FakeLDAPServer(.stall)
+        let started = Date()
+        #expect {
+            try LDAPConnection(LDAPConnectionOptions(uris: [server.tlsURI], networkTimeout: 1)).connect()
+        } throws: { ($0 as? LDAPError)?.kind == .timeout }
+        #expect(Date().timeIntervalSince(started) < 10)
+    }
+
     @Test func rootDSEAdvertisesPagedResultsAndTheNamingContext() throws {
         let root = try connection().rootDSE()
         #expect(root.strings("namingContexts") == [slapd.suffix])
