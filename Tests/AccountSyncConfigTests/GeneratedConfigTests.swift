@@ -30,14 +30,7 @@ struct GeneratedConfigTests {
         let cases = GeneratedInputs.run(onSlow: { seed, took in Issue.record("seed \(seed) took \(took) s") }) { generator, seed in
             var characters = Array(Self.valid)
             let damage: [Character] = Array("&*?:{}[],'\"#|>-\n \t!%@`\\9") + ["\u{0}", "é"]
-            for _ in 0...Int.random(in: 0...6, using: &generator) where !characters.isEmpty {
-                let at = Int.random(in: 0..<characters.count, using: &generator)
-                switch Int.random(in: 0..<3, using: &generator) {
-                case 0: characters[at] = damage.randomElement(using: &generator)!
-                case 1: characters.insert(damage.randomElement(using: &generator)!, at: at)
-                default: characters.remove(at: at)
-                }
-            }
+            GeneratedInputs.damage(&characters, with: damage, &generator)
             do throws(ConfigError) {
                 _ = try ConfigLoader.parse(String(characters), file: "gen.yaml")
             } catch {

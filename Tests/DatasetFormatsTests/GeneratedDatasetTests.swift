@@ -79,14 +79,7 @@ struct GeneratedDatasetTests {
             var bytes = Array((format == .csv ? Self.csv(rows) : JSONLinesWriter.lines(rows)).utf8)
             // Damage: flip, insert and delete bytes (NUL, quotes, braces, high bytes included).
             let damage: [UInt8] = [0, 0x22, 0x2C, 0x0A, 0x7B, 0x7D, 0x5C, 0xEF, 0xBB, 0xBF, 0xFF, 0xC3]
-            for _ in 0...Int.random(in: 0...4, using: &generator) where !bytes.isEmpty {
-                let at = Int.random(in: 0..<bytes.count, using: &generator)
-                switch Int.random(in: 0..<3, using: &generator) {
-                case 0: bytes[at] = damage.randomElement(using: &generator)!
-                case 1: bytes.insert(damage.randomElement(using: &generator)!, at: at)
-                default: bytes.remove(at: at)
-                }
-            }
+            GeneratedInputs.damage(&bytes, with: damage, &generator)
             do throws(DatasetFileError) {
                 _ = try DatasetReader(kind: .users).read(bytes: bytes, file: "damaged", format: format)
             } catch {

@@ -24,19 +24,11 @@ public final class FakeLDAPServer: @unchecked Sendable {
         guard fd >= 0 else { throw SlapdError("socket() failed") }
         var yes: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound, listen(fd, 16) == 0 else {
+        guard let bound = Slapd.bindLoopback(fd), listen(fd, 16) == 0 else {
             close(fd)
             throw SlapdError("cannot listen on loopback")
         }
-        port = Int(UInt16(bigEndian: address.sin_port))
+        port = bound
         listener = fd
         let listener = fd
         Thread.detachNewThread { [self] in

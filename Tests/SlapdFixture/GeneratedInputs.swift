@@ -48,6 +48,19 @@ public enum GeneratedInputs {
         String((0..<Int.random(in: 0...length, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! })
     }
 
+    /// Damages `elements` in up to five places: replaces, inserts or deletes, with elements drawn
+    /// from `damage`.
+    public static func damage<Element>(_ elements: inout [Element], with damage: [Element], _ generator: inout SplitMix64) {
+        for _ in 0...Int.random(in: 0...4, using: &generator) where !elements.isEmpty {
+            let at = Int.random(in: 0..<elements.count, using: &generator)
+            switch Int.random(in: 0..<3, using: &generator) {
+            case 0: elements[at] = damage.randomElement(using: &generator)!
+            case 1: elements.insert(damage.randomElement(using: &generator)!, at: at)
+            default: elements.remove(at: at)
+            }
+        }
+    }
+
     /// A mix of the characters that break parsers: separators, quotes, escapes, spaces, line
     /// breaks, controls, non-ASCII letters, emoji and a combining mark.
     public static let hostile: [Character] = Array("abcXYZ019 ,;\"'\\=+<>#*()\n\r\t{}[]:&|!~-_.@/ßé中😀\u{301}\u{7}\u{1B}")

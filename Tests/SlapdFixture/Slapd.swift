@@ -245,6 +245,12 @@ public final class Slapd {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw SlapdError("socket() failed") }
         defer { close(fd) }
+        guard let port = bindLoopback(fd) else { throw SlapdError("cannot find a free port") }
+        return port
+    }
+
+    /// Binds a socket to a free port on 127.0.0.1; returns the port, or nil.
+    static func bindLoopback(_ fd: Int32) -> Int? {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -255,8 +261,7 @@ public final class Slapd {
                 bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
             }
         }
-        guard bound else { throw SlapdError("cannot find a free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
+        return bound ? Int(UInt16(bigEndian: address.sin_port)) : nil
     }
 
     /// Whether a TCP connection to `address:port` succeeds now.
