@@ -13,6 +13,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // OpenLDAP's C API: module map and shim header over ldap.h / lber.h (Debian: libldap2-dev).
@@ -39,9 +44,22 @@ let package = Package(
         .target(name: "AccountSyncApp", dependencies: [
             "SyncCore", "SyncStore", "DatasetFormats", "AccountSyncConfig", "DirectoryConnector", "LDAPClient",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // The core as a service: the HTTP API, authentication, metrics (Hummingbird). `serve` runs it.
+        .target(name: "AccountSyncServer", dependencies: [
+            "AccountSyncApp", "SyncCore", "SyncStore", "AccountSyncConfig",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTLS", package: "hummingbird"),
+            .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ], resources: [.copy("Resources")]),
         .executableTarget(name: "AccountSyncCLI", dependencies: [
-            "AccountSyncApp", "SyncCore", "AccountSyncConfig", "DatasetFormats",
+            "AccountSyncApp", "SyncCore", "AccountSyncConfig", "DatasetFormats", "AccountSyncServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -58,6 +76,12 @@ let package = Package(
         .testTarget(name: "AccountSyncConfigTests", dependencies: ["AccountSyncConfig", "SyncCore", "SlapdFixture"]),
         .testTarget(name: "SyncStoreTests", dependencies: [
             "SyncStore", "SyncCore", "AccountSyncApp", "DirectoryConnector", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        .testTarget(name: "AccountSyncServerTests", dependencies: [
+            "AccountSyncServer", "AccountSyncApp", "AccountSyncConfig", "SyncCore", "SyncStore", "SlapdFixture",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "AccountSyncCLITests", dependencies: [
             "AccountSyncCLI", "AccountSyncApp", "SyncCore", "SyncStore", "SlapdFixture", .product(name: "GRDB", package: "GRDB.swift"),

@@ -77,11 +77,23 @@ public struct AccountSync: Sendable {
         public var approval: RunApproval?
         /// Called after half of the user changes are written, inside the transaction (fault tests).
         public var halfway: (@Sendable () -> Void)?
+        /// Who started it through the API or the console (`admin:NAME`, `token:NAME`).
+        public var startedBy: String?
+        /// Told the run's id as soon as it is recorded, before any work (the API answers with it).
+        public var onStarted: (@Sendable (Int64) -> Void)?
+        /// Where the run's phase and rows done are kept while it works.
+        public var progress: RunProgress?
 
-        public init(trigger: RunTrigger = .manual, approval: RunApproval? = nil, halfway: (@Sendable () -> Void)? = nil) {
+        public init(
+            trigger: RunTrigger = .manual, approval: RunApproval? = nil, halfway: (@Sendable () -> Void)? = nil,
+            startedBy: String? = nil, onStarted: (@Sendable (Int64) -> Void)? = nil, progress: RunProgress? = nil
+        ) {
             self.trigger = trigger
             self.approval = approval
             self.halfway = halfway
+            self.startedBy = startedBy
+            self.onStarted = onStarted
+            self.progress = progress
         }
 
         /// `--allow-deletions N`, approved by the invoking user.
@@ -107,7 +119,11 @@ public struct AccountSync: Sendable {
             for id in try store.recoverInterruptedRuns() {
                 logger.warning("run #\(id) was interrupted (its process died); recorded as failed with INTERRUPTED")
             }
-            let runId = try store.beginRun(trigger: options.trigger, approval: options.approval, pid: ProcessInfo.processInfo.processIdentifier)
+            let runId = try store.beginRun(
+                trigger: options.trigger, approval: options.approval, startedBy: options.startedBy, pid: ProcessInfo.processInfo.processIdentifier)
+            options.progress?.update(runId: runId, phase: config.source != nil ? .pulling : .planning)
+            options.onStarted?(runId)
+            defer { options.progress?.update(phase: .finished) }
             logger.notice("run #\(runId) started", metadata: ["trigger": "\(options.trigger.rawValue)", "config": "\(config.file)"])
             if let given = options.approval {
                 logger.notice("run #\(runId) is approved by \(given.by)", metadata: [
@@ -128,7 +144,8 @@ public struct AccountSync: Sendable {
                     }
                 }
                 if termination.requested { throw StoreError(.cancelled, "stopped after the pull") }
-                try planAndApply(runId, store: store, approval: approval, notices: notices, halfway: options.halfway)
+                options.progress?.update(phase: .planning)
+                try planAndApply(runId, store: store, approval: approval, notices: notices, halfway: options.halfway, progress: options.progress)
             } catch where error.kind == .cancelled || termination.requested {
                 try store.failRun(runId, failure: RunFailure(
                     code: .interrupted,
@@ -183,14 +200,19 @@ public struct AccountSync: Sendable {
     }
 
     /// Loads the selected datasets, then plans and applies in one transaction.
-    private func planAndApply(_ runId: Int64, store: AccountStore, approval: Approval?, notices: [RunItem], halfway: (@Sendable () -> Void)?) throws(StoreError) {
+    private func planAndApply(
+        _ runId: Int64, store: AccountStore, approval: Approval?, notices: [RunItem], halfway: (@Sendable () -> Void)?, progress: RunProgress?
+    ) throws(StoreError) {
         switch try loadDatasets(store) {
         case .failure(let failure):
             try store.failRun(runId, failure: failure)
         case .success(let (users, groups)):
             let planner = SyncPlanner(policy: config.policy)
             let context = try context(runId: runId, approval: approval, notices: notices, store: store)
-            try store.applyRun(runId, halfway: halfway, isCancelled: { Termination.shared.requested }) { state in
+            try store.applyRun(
+                runId, halfway: halfway, isCancelled: { Termination.shared.requested },
+                onProgress: { done, total in progress?.update(phase: .applying, done: done, total: total) }
+            ) { state in
                 planner.plan(users: users, groups: groups, state: state, context: context)
             }
         }

@@ -4,10 +4,18 @@ import SyncStore
 extension AccountSync {
     /// The Update History, newest first. A run left `running` by a process that is gone is settled
     /// as `INTERRUPTED` first, so no reader ever sees a dead run as running.
-    public func history(_ filter: RunFilter = RunFilter(), limit: Int? = nil) throws(AppError) -> [RunRecord] {
+    public func history(_ filter: RunFilter = RunFilter(), limit: Int? = nil, offset: Int = 0) throws(AppError) -> [RunRecord] {
         try withStore { store in
             try settleDeadRuns(store)
-            return try store.runs(filter, limit: limit)
+            return try store.runs(filter, limit: limit, offset: offset)
+        }
+    }
+
+    /// One page of the history and the number of runs the filter matches.
+    public func historyPage(_ filter: RunFilter, page: Int, perPage: Int) throws(AppError) -> (runs: [RunRecord], total: Int) {
+        try withStore { store in
+            try settleDeadRuns(store)
+            return (try store.runs(filter, limit: perPage, offset: (page - 1) * perPage), try store.runCount(filter))
         }
     }
 

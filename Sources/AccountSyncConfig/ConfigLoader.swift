@@ -49,7 +49,8 @@ public enum ConfigLoader {
             reader.problem("", nil, "the file is empty; it needs at least a sync: section")
             return config
         }
-        let top = reader.mapping(root, path: "", keys: ["store", "sync", "source", "metrics"])
+        let top = reader.mapping(root, path: "", keys: ["store", "sync", "source", "metrics", "server"])
+        if let server = top["server"] { config.server = readServer(server, file: file, reader: &reader) }
         if let metrics = top["metrics"] {
             let keys = reader.mapping(metrics, path: "metrics", keys: ["textfile"])
             if let path = reader.string(keys["textfile"], path: "metrics.textfile", nonEmpty: true) {
@@ -175,6 +176,48 @@ public enum ConfigLoader {
             }
         }
         return safeguard
+    }
+
+    private static func readServer(_ node: Node, file: String, reader: inout NodeReader) -> ServerSettings {
+        var server = ServerSettings()
+        let keys = reader.mapping(node, path: "server", keys: ["listen", "tls", "publicURL", "allowPlainHTTP"])
+        if let listen = reader.string(keys["listen"], path: "server.listen", nonEmpty: true) {
+            // host:port, [v6]:port
+            let host: Substring
+            let port: Substring
+            if listen.hasPrefix("["), let close = listen.firstIndex(of: "]") {
+                host = listen[listen.index(after: listen.startIndex)..<close]
+                port = listen[listen.index(after: close)...].drop { $0 == ":" }
+            } else if let colon = listen.lastIndex(of: ":") {
+                host = listen[..<colon]
+                port = listen[listen.index(after: colon)...]
+            } else {
+                host = ""
+                port = ""
+            }
+            if let number = Int(port), (1...65_535).contains(number), !host.isEmpty {
+                server.host = String(host)
+                server.port = number
+            } else {
+                reader.problem("server.listen", keys["listen"]?.mark?.line, "'\(listen)' is not host:port, e.g. 127.0.0.1:8080 or 0.0.0.0:8443")
+            }
+        }
+        if let tlsNode = keys["tls"] {
+            let tls = reader.mapping(tlsNode, path: "server.tls", keys: ["certFile", "keyFile"])
+            server.certificateFile = reader.string(tls["certFile"], path: "server.tls.certFile", nonEmpty: true).map { resolve($0, relativeTo: file) }
+            server.keyFile = reader.string(tls["keyFile"], path: "server.tls.keyFile", nonEmpty: true).map { resolve($0, relativeTo: file) }
+            if (server.certificateFile == nil) != (server.keyFile == nil) {
+                reader.problem("server.tls", tlsNode.mark?.line, "give both certFile and keyFile")
+            }
+        }
+        if let url = reader.string(keys["publicURL"], path: "server.publicURL", nonEmpty: true) {
+            let lower = url.lowercased()
+            if lower.hasPrefix("https://") || lower.hasPrefix("http://") { server.publicURL = url } else {
+                reader.problem("server.publicURL", keys["publicURL"]?.mark?.line, "'\(url)' is not an http:// or https:// URL")
+            }
+        }
+        server.allowPlainHTTP = reader.bool(keys["allowPlainHTTP"], path: "server.allowPlainHTTP") ?? false
+        return server
     }
 
     private static func readSchedule(_ sync: [String: Node], reader: inout NodeReader) -> UpdateSchedule {

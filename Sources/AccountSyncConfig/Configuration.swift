@@ -17,6 +17,8 @@ public struct Configuration: Sendable {
     public var source: DirectorySettings?
     /// Where to write the Prometheus node_exporter textfile after each run (`metrics.textfile`).
     public var metricsTextfile: String?
+    /// How `account-sync serve` listens (`server:`).
+    public var server = ServerSettings()
 
     public init(
         file: String, storePath: String, update: UpdateSchedule = .manual, usersDataset: String? = nil,
@@ -82,5 +84,32 @@ public struct ConfigError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         let header = problems.count == 1 ? "\(file): 1 problem" : "\(file): \(problems.count) problems"
         return ([header] + problems.map { "  \($0)" }).joined(separator: "\n")
+    }
+}
+
+/// The `server:` section: where `account-sync serve` listens, with what TLS, and the public URL
+/// behind a reverse proxy.
+public struct ServerSettings: Sendable, Equatable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    public var certificateFile: String?
+    public var keyFile: String?
+    /// The URL people reach the console at (links, and whether cookies are `Secure`).
+    public var publicURL: String?
+    /// Plain HTTP on an address other than loopback (behind a TLS-terminating proxy).
+    public var allowPlainHTTP = false
+
+    public init() {}
+
+    public var usesTLS: Bool { certificateFile != nil }
+
+    /// True for 127.0.0.0/8, ::1 and localhost.
+    public var isLoopback: Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+
+    /// Cookies are `Secure` when the server or the public URL is https.
+    public var secureCookies: Bool {
+        usesTLS || (publicURL?.lowercased().hasPrefix("https://") ?? false)
     }
 }

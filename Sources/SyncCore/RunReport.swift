@@ -12,6 +12,10 @@ public enum RunStatus: String, Sendable, Codable, CaseIterable {
 public enum RunTrigger: String, Sendable, Codable, CaseIterable {
     case manual
     case scheduled
+    /// Started through the HTTP API or the console.
+    case api
+    /// Started by a connector agent after it pushed its datasets.
+    case agent
 }
 
 /// Why a whole run failed: nothing of it was applied.
@@ -168,11 +172,14 @@ public struct RunRecord: Sendable, Codable, Equatable {
     public var items: [RunItem]
     /// Who let this run past the safeguard, if anyone.
     public var approval: RunApproval?
+    /// Who started it, when not the local command line or the timer: `admin:NAME`, `token:NAME`.
+    public var startedBy: String?
 
     public init(
         id: Int64, status: RunStatus, trigger: RunTrigger, startedAt: Date, finishedAt: Date?,
-        failure: RunFailure?, counts: RunCounts, items: [RunItem], approval: RunApproval? = nil
+        failure: RunFailure?, counts: RunCounts, items: [RunItem], approval: RunApproval? = nil, startedBy: String? = nil
     ) {
+        self.startedBy = startedBy
         self.id = id
         self.status = status
         self.trigger = trigger
@@ -230,7 +237,7 @@ extension RunItem {
 }
 
 extension RunRecord {
-    private enum CodingKeys: String, CodingKey { case id, status, trigger, startedAt, finishedAt, failure, counts, approval, items }
+    private enum CodingKeys: String, CodingKey { case id, status, trigger, startedBy, startedAt, finishedAt, failure, counts, approval, items }
 
     /// Writes `finishedAt` and `failure` as null when absent: the run JSON always has every key.
     public func encode(to encoder: Encoder) throws {
@@ -238,6 +245,7 @@ extension RunRecord {
         try container.encode(id, forKey: .id)
         try container.encode(status, forKey: .status)
         try container.encode(trigger, forKey: .trigger)
+        try container.encode(startedBy, forKey: .startedBy)
         try container.encode(startedAt, forKey: .startedAt)
         try container.encode(finishedAt, forKey: .finishedAt)
         try container.encode(failure, forKey: .failure)

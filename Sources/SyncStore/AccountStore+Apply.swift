@@ -4,7 +4,10 @@ import SyncCore
 
 extension AccountStore {
     /// Writes a plan's changes and their audit trail. Runs inside the caller's transaction.
-    static func apply(_ plan: SyncPlan, runId: Int64, at date: Date, db: Database, halfway: (() -> Void)?, isCancelled: () -> Bool) throws {
+    static func apply(
+        _ plan: SyncPlan, runId: Int64, at date: Date, db: Database, halfway: (() -> Void)?, isCancelled: () -> Bool,
+        onProgress: ((Int, Int) -> Void)? = nil
+    ) throws {
         let actor = "run #\(runId)"
         let date = date.databaseValue  // formatted once, not once a row
         let audit = try db.cachedStatement(sql: """
@@ -44,7 +47,10 @@ extension AccountStore {
         let middle = plan.userChanges.count / 2
         for (index, change) in plan.userChanges.enumerated() {
             if index == middle, let halfway { halfway() }
-            if index % 1_000 == 0, isCancelled() { throw StoreError(.cancelled, "stopped during apply") }
+            if index % 1_000 == 0 {
+                if isCancelled() { throw StoreError(.cancelled, "stopped during apply") }
+                onProgress?(index, plan.userChanges.count)
+            }
             let user = change.record
             switch change.action {
             case .create, .disableOnCreate:

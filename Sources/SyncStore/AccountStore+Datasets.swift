@@ -70,21 +70,21 @@ extension AccountStore {
     }
 
     /// The rows of a stored user dataset, in their file order (`limit` rows at most).
-    public func userRows(dataset name: String, limit: Int? = nil) throws(StoreError) -> [UserRow] {
-        try read { db in try Self.userRows(db, dataset: name, limit: limit) }
+    public func userRows(dataset name: String, limit: Int? = nil, offset: Int = 0) throws(StoreError) -> [UserRow] {
+        try read { db in try Self.userRows(db, dataset: name, limit: limit, offset: offset) }
     }
 
     /// The rows of a stored group dataset, in their file order.
-    public func groupRows(dataset name: String, limit: Int? = nil) throws(StoreError) -> [GroupRow] {
-        try read { db in try Self.groupRows(db, dataset: name, limit: limit) }
+    public func groupRows(dataset name: String, limit: Int? = nil, offset: Int = 0) throws(StoreError) -> [GroupRow] {
+        try read { db in try Self.groupRows(db, dataset: name, limit: limit, offset: offset) }
     }
 
-    static func userRows(_ db: Database, dataset name: String, limit: Int? = nil) throws -> [UserRow] {
+    static func userRows(_ db: Database, dataset name: String, limit: Int? = nil, offset: Int = 0) throws -> [UserRow] {
         var rows: [UserRow] = []
         let cursor = try Row.fetchCursor(db, sql: """
             SELECT account, name, email, mobile, accountType, groupIds, disabled, externalId, thirdParty
-            FROM dataset_users WHERE dataset = ? ORDER BY position LIMIT ?
-            """, arguments: [name, limit ?? -1])
+            FROM dataset_users WHERE dataset = ? ORDER BY position LIMIT ? OFFSET ?
+            """, arguments: [name, limit ?? -1, offset])
         while let row = try cursor.next() {
             let groupIds: String = try row.decode(atIndex: 5)
             let thirdParty: String = try row.decode(atIndex: 8)
@@ -96,11 +96,11 @@ extension AccountStore {
         return rows
     }
 
-    static func groupRows(_ db: Database, dataset name: String, limit: Int? = nil) throws -> [GroupRow] {
+    static func groupRows(_ db: Database, dataset name: String, limit: Int? = nil, offset: Int = 0) throws -> [GroupRow] {
         try Row.fetchAll(db, sql: """
-            SELECT groupId, name, parentGroupId, externalId, thirdParty FROM dataset_groups WHERE dataset = ? ORDER BY position LIMIT ?
-            """, arguments: [name, limit ?? -1]).map {
-                GroupRow(groupId: $0[0], name: $0[1], parentGroupId: $0[2], externalId: $0[3], thirdParty: ThirdPartyCoding.decode($0[4]))
+            SELECT groupId, name, parentGroupId, externalId, thirdParty FROM dataset_groups WHERE dataset = ? ORDER BY position LIMIT ? OFFSET ?
+            """, arguments: [name, limit ?? -1, offset]).map {
+                GroupRow(groupId: try $0.decode(atIndex: 0), name: try $0.decode(atIndex: 1), parentGroupId: try $0.decode(atIndex: 2), externalId: try $0.decode(atIndex: 3), thirdParty: ThirdPartyCoding.decode(try $0.decode(atIndex: 4)))
             }
     }
 

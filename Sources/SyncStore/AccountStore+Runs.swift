@@ -17,16 +17,16 @@ public struct RunFilter: Sendable {
 
 extension AccountStore {
     /// Records a new run as `running` (committed at once, so the history shows it while it works).
-    public func beginRun(trigger: RunTrigger, approval: RunApproval? = nil, at date: Date = Date(), pid: Int32) throws(StoreError) -> Int64 {
+    public func beginRun(trigger: RunTrigger, approval: RunApproval? = nil, startedBy: String? = nil, at date: Date = Date(), pid: Int32) throws(StoreError) -> Int64 {
         try write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO runs (status, trigger, startedAt, counts, pid, approvalRunId, approvalCount, approvedBy, approvalReason)
-                    VALUES ('running', ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO runs (status, trigger, startedAt, counts, pid, approvalRunId, approvalCount, approvedBy, approvalReason, startedBy)
+                    VALUES ('running', ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     trigger.rawValue, date, Self.encodeCounts(RunCounts()), pid, approval?.runId, approval?.allowDeletions,
-                    approval?.by, approval?.reason,
+                    approval?.by, approval?.reason, startedBy,
                 ])
             return db.lastInsertedRowID
         }
@@ -48,7 +48,7 @@ extension AccountStore {
                         try row.decode(Int64.self, forColumn: "id"),
                     ])
             }
-            return rows.map { $0["id"] }
+            return try rows.map { try $0.decode(forColumn: "id") }
         }
     }
 
@@ -93,13 +93,13 @@ extension AccountStore {
     @discardableResult
     public func applyRun(
         _ runId: Int64, at date: @Sendable () -> Date = { Date() }, halfway: (() -> Void)? = nil,
-        isCancelled: () -> Bool = { false }, makePlan: (AccountState) -> SyncPlan
+        isCancelled: () -> Bool = { false }, onProgress: ((Int, Int) -> Void)? = nil, makePlan: (AccountState) -> SyncPlan
     ) throws(StoreError) -> SyncPlan {
         try write { db in
             let plan = makePlan(try Self.state(db))
             let now = date()
             if plan.failure == nil {
-                try Self.apply(plan, runId: runId, at: now, db: db, halfway: halfway, isCancelled: isCancelled)
+                try Self.apply(plan, runId: runId, at: now, db: db, halfway: halfway, isCancelled: isCancelled, onProgress: onProgress)
             }
             if isCancelled() { throw StoreError(.cancelled, "stopped before commit") }
             try Self.finish(runId, status: plan.status, failure: plan.failure, counts: plan.counts, items: plan.items, at: now, db: db)
@@ -114,9 +114,24 @@ extension AccountStore {
         }
     }
 
-    /// The Update History, newest first, without items.
-    public func runs(_ filter: RunFilter = RunFilter(), limit: Int? = nil) throws(StoreError) -> [RunRecord] {
+    /// The Update History, newest first, without items; `offset` runs skipped (pages).
+    public func runs(_ filter: RunFilter = RunFilter(), limit: Int? = nil, offset: Int = 0) throws(StoreError) -> [RunRecord] {
         try read { db in
+            let (whereClause, arguments) = Self.conditions(filter)
+            return try Row.fetchAll(db, sql: "SELECT * FROM runs \(whereClause) ORDER BY id DESC LIMIT ? OFFSET ?", arguments: arguments + [limit ?? -1, offset])
+                .map { try Self.runRecord($0, items: []) }
+        }
+    }
+
+    /// How many runs the filter matches.
+    public func runCount(_ filter: RunFilter = RunFilter()) throws(StoreError) -> Int {
+        try read { db in
+            let (whereClause, arguments) = Self.conditions(filter)
+            return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM runs \(whereClause)", arguments: arguments) ?? 0
+        }
+    }
+
+    private static func conditions(_ filter: RunFilter) -> (String, StatementArguments) {
             var conditions: [String] = []
             var arguments: StatementArguments = []
             if let from = filter.from {
@@ -131,11 +146,7 @@ extension AccountStore {
                 conditions.append("status IN (\(filter.statuses.map { _ in "?" }.joined(separator: ",")))")
                 for status in filter.statuses.sorted(by: { $0.rawValue < $1.rawValue }) { arguments += [status.rawValue] }
             }
-            let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-            arguments += [limit ?? -1]
-            return try Row.fetchAll(db, sql: "SELECT * FROM runs \(whereClause) ORDER BY id DESC LIMIT ?", arguments: arguments)
-                .map { try Self.runRecord($0, items: []) }
-        }
+            return (conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "), arguments)
     }
 
     /// One run with all its items, or nil.
@@ -174,7 +185,8 @@ extension AccountStore {
         return RunRecord(
             id: try row.decode(forColumn: "id"), status: RunStatus(rawValue: try row.decode(forColumn: "status")) ?? .failed,
             trigger: RunTrigger(rawValue: try row.decode(forColumn: "trigger")) ?? .manual, startedAt: try row.decode(forColumn: "startedAt"),
-            finishedAt: try row.decode(forColumn: "finishedAt"), failure: failure, counts: decodeCounts(try row.decode(forColumn: "counts")), items: items, approval: approval)
+            finishedAt: try row.decode(forColumn: "finishedAt"), failure: failure, counts: decodeCounts(try row.decode(forColumn: "counts")), items: items, approval: approval,
+            startedBy: try row.decode(forColumn: "startedBy"))
     }
 
     private static func decodeCounts(_ text: String) -> RunCounts {

@@ -47,10 +47,10 @@ extension AccountStore {
         return try user(row, groupIds: groupIds, ownsResources: owns)
     }
 
-    private static let userColumns = "id, account, name, email, mobile, accountType, disabledReason, managed, externalId, thirdParty, leftAt"
+    static let userColumns = "id, account, name, email, mobile, accountType, disabledReason, managed, externalId, thirdParty, leftAt"
 
     /// One row of `userColumns` as an `ExistingUser`.
-    private static func user(_ row: Row, groupIds: [String], ownsResources: Bool) throws -> ExistingUser {
+    static func user(_ row: Row, groupIds: [String], ownsResources: Bool) throws -> ExistingUser {
         let reason: String? = try row.decode(atIndex: 6)
         let type: String = try row.decode(atIndex: 5)
         let thirdParty: String = try row.decode(atIndex: 9)

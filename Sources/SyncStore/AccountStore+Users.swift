@@ -47,13 +47,39 @@ extension AccountStore {
         return disabledOnly ? users.filter(\.disabled) : users
     }
 
-    /// The user with this account, compared as runs compare accounts (trimmed, case-insensitive).
-    /// An exact lookup answers the common case from one row; only a miss scans every account.
     /// How many users the sync manages that are enabled: what an empty source would disable.
     public func managedEnabledUserCount() throws(StoreError) -> Int {
         try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users WHERE managed = 1 AND disabledReason IS NULL") ?? 0 }
     }
 
+    /// One page of users, by account, whose account, name, email or mobile contains `query`
+    /// (case-insensitively), and how many match in all. Reads only the page's rows and memberships.
+    public func usersPage(query: String?, disabledOnly: Bool, limit: Int, offset: Int) throws(StoreError) -> (users: [ExistingUser], total: Int) {
+        try read { db in
+            var conditions: [String] = []
+            var arguments: StatementArguments = []
+            if let query, !query.isEmpty {
+                let pattern = "%" + query.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
+                conditions.append("(account LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\' OR mobile LIKE ? ESCAPE '\\')")
+                arguments += [pattern, pattern, pattern, pattern]
+            }
+            if disabledOnly { conditions.append("disabledReason IS NOT NULL") }
+            let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users \(whereClause)", arguments: arguments) ?? 0
+            let rows = try Row.fetchAll(db, sql: "SELECT \(Self.userColumns) FROM users \(whereClause) ORDER BY account LIMIT ? OFFSET ?", arguments: arguments + [limit, offset])
+            var users: [ExistingUser] = []
+            for row in rows {
+                let id: Int64 = try row.decode(atIndex: 0)
+                let groupIds = try String.fetchAll(db, sql: "SELECT groupId FROM memberships WHERE userId = ? ORDER BY groupId", arguments: [id])
+                let owns = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM resources WHERE ownerUserId = ?)", arguments: [id]) ?? false
+                users.append(try Self.user(row, groupIds: groupIds, ownsResources: owns))
+            }
+            return (users, total)
+        }
+    }
+
+    /// The user with this account, compared as runs compare accounts (trimmed, case-insensitive).
+    /// An exact lookup answers the common case from one row; only a miss scans every account.
     public func user(account: String) throws(StoreError) -> ExistingUser? {
         if let user = try read({ db in try Self.user(db, account: account) }) { return user }
         let key = Normalize.account(account)
@@ -131,6 +157,17 @@ extension AccountStore {
         }
     }
 
+    /// Members per group id, counted in the store.
+    public func memberCounts() throws(StoreError) -> [String: Int] {
+        try read { db in
+            var counts: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT groupId, COUNT(*) FROM memberships GROUP BY groupId") {
+                counts[try row.decode(atIndex: 0)] = try row.decode(atIndex: 1)
+            }
+            return counts
+        }
+    }
+
     public func groups() throws(StoreError) -> [ExistingGroup] {
         try read { db in try Self.groups(db) }
     }
@@ -162,7 +199,7 @@ extension AccountStore {
         try read { db in
             try Row.fetchAll(db, sql: """
                 SELECT r.id, r.name, u.account, r.ownerGroupId FROM resources r LEFT JOIN users u ON u.id = r.ownerUserId ORDER BY r.id
-                """).map { ResourceInfo(id: $0[0], name: $0[1], ownerAccount: $0[2], ownerGroupId: $0[3]) }
+                """).map { ResourceInfo(id: try $0.decode(atIndex: 0), name: try $0.decode(atIndex: 1), ownerAccount: try $0.decode(atIndex: 2), ownerGroupId: try $0.decode(atIndex: 3)) }
         }
     }
 

@@ -115,6 +115,36 @@ enum Schema {
                 CREATE TABLE store_facts (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v4: console admins, API tokens, sessions; who started a run") { db in
+            try db.execute(sql: """
+                CREATE TABLE admins (
+                    name TEXT PRIMARY KEY NOT NULL COLLATE NOCASE,
+                    passwordHash TEXT NOT NULL,
+                    totpSecret TEXT,
+                    createdAt DATETIME NOT NULL,
+                    updatedAt DATETIME NOT NULL
+                );
+                CREATE TABLE api_tokens (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    tokenHash TEXT NOT NULL UNIQUE,
+                    scope TEXT NOT NULL CHECK (scope IN ('push', 'read', 'admin')),
+                    createdBy TEXT NOT NULL,
+                    createdAt DATETIME NOT NULL,
+                    expiresAt DATETIME,
+                    revokedAt DATETIME,
+                    lastUsedAt DATETIME
+                );
+                CREATE TABLE sessions (
+                    idHash TEXT PRIMARY KEY NOT NULL,
+                    admin TEXT NOT NULL REFERENCES admins(name) ON DELETE CASCADE,
+                    csrfToken TEXT NOT NULL,
+                    createdAt DATETIME NOT NULL,
+                    expiresAt DATETIME NOT NULL
+                ) WITHOUT ROWID;
+                ALTER TABLE runs ADD COLUMN startedBy TEXT;
+                CREATE INDEX runs_by_status ON runs(status);
+                """)
+        }
         return migrator
     }
 }

@@ -56,7 +56,7 @@ struct RunCommand: ParsableCommand {
         if dryRun {
             let plan = try report { () throws(AppError) in try app.dryRun(approval: approval) }
             if json {
-                try Output.json(DryRunJSON(status: plan.status, failure: plan.failure, counts: plan.counts, items: plan.items))
+                try Output.json(PlanView(plan))
             } else {
                 print(RunRendering.plan(plan, itemLimit: all ? nil : 20))
             }
@@ -73,26 +73,6 @@ struct RunCommand: ParsableCommand {
         if json { try Output.json(record) } else { print(RunRendering.detail(record, itemLimit: all ? nil : 20)) }
         let status = AccountSync.exitStatus(for: record)
         if status != .success { throw ExitCode(status.rawValue) }
-    }
-}
-
-/// The dry-run JSON: the run JSON's shape without id and times.
-struct DryRunJSON: Encodable {
-    var dryRun = true
-    var status: RunStatus
-    var failure: RunFailure?
-    var counts: RunCounts
-    var items: [RunItem]
-
-    private enum CodingKeys: String, CodingKey { case dryRun, status, failure, counts, items }
-
-    func encode(to encoder: Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(dryRun, forKey: .dryRun)
-        try container.encode(status, forKey: .status)
-        try container.encode(failure, forKey: .failure)
-        try container.encode(counts, forKey: .counts)
-        try container.encode(items, forKey: .items)
     }
 }
 

@@ -21,10 +21,10 @@ struct UsersCommand: ParsableCommand {
         func run() throws {
             let app = try options.app()
             let users = try report { () throws(AppError) in try app.withStore { try $0.users(disabledOnly: disabled) } }
-            if json { return try Output.json(users.map(UserJSON.init)) }
+            if json { return try Output.json(users.map(UserView.init)) }
             print(Output.table(
                 ["ACCOUNT", "NAME", "EMAIL", "MOBILE", "TYPE", "STATUS", "MANAGED", "GROUPS"],
-                users.map { [$0.account, $0.name, $0.email, $0.mobile, $0.accountType.rawValue, UserJSON.status($0), $0.managed ? "sync" : "local", $0.groupIds.joined(separator: ";")] }))
+                users.map { [$0.account, $0.name, $0.email, $0.mobile, $0.accountType.rawValue, UserView.status($0), $0.managed ? "sync" : "local", $0.groupIds.joined(separator: ";")] }))
             print("\(users.count) users")
         }
     }
@@ -43,10 +43,10 @@ struct UsersCommand: ParsableCommand {
                 }
                 return user
             }
-            if json { return try Output.json(UserJSON(user)) }
+            if json { return try Output.json(UserView(user)) }
             let fields: [(String, String)] = [
                 ("account", user.account), ("name", user.name), ("email", user.email), ("mobile", user.mobile),
-                ("accountType", user.accountType.rawValue), ("status", UserJSON.status(user)),
+                ("accountType", user.accountType.rawValue), ("status", UserView.status(user)),
                 ("managed", user.managed ? "yes (the sync owns it)" : "no (a local account)"), ("externalId", user.externalId),
                 ("groups", user.groupIds.joined(separator: ";")), ("owns resources", user.ownsResources ? "yes" : "no"),
             ] + user.thirdParty.sorted { $0.key < $1.key }.map { ("thirdParty.\($0.key)", $0.value) }
@@ -132,37 +132,6 @@ struct UsersCommand: ParsableCommand {
             }
             if json { return try Output.json(changes) }
             print(Output.table(["WHEN", "BY", "ACCOUNT", "FIELD", "OLD", "NEW"], changes.map { [Output.time($0.at), $0.actor, $0.account, $0.field, $0.old, $0.new] }))
-        }
-    }
-}
-
-/// A user as `--json` prints it.
-struct UserJSON: Encodable {
-    var account, name, email, mobile, accountType, status, externalId: String
-    var managed, ownsResources: Bool
-    var groupIds: [String]
-    var thirdParty: [String: String]
-
-    init(_ user: ExistingUser) {
-        account = user.account
-        name = user.name
-        email = user.email
-        mobile = user.mobile
-        accountType = user.accountType.rawValue
-        status = Self.status(user)
-        externalId = user.externalId
-        managed = user.managed
-        ownsResources = user.ownsResources
-        groupIds = user.groupIds
-        thirdParty = user.thirdParty
-    }
-
-    static func status(_ user: ExistingUser) -> String {
-        switch user.disabledReason {
-        case nil: "enabled"
-        case .source: "disabled (by the source)"
-        case .deletion: "disabled (left the dataset)"
-        case .admin: "disabled (by an admin)"
         }
     }
 }

@@ -1,3 +1,4 @@
+import AccountSyncApp
 import Foundation
 
 /// Writes JSON documents and aligned text tables to stdout.
@@ -7,10 +8,7 @@ enum Output {
     }
 
     static func jsonText<T: Encodable>(_ value: T) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
+        String(decoding: try JSONDocument.encode(value), as: UTF8.self)
     }
 
     /// Text from the data made safe for a terminal or a log line: control characters (an escape

@@ -1,0 +1,127 @@
+import AccountSyncApp
+import Foundation
+import Hummingbird
+import SyncCore
+import SyncStore
+
+/// The Update History and runs: list with filters, one run, start a run or a dry run, progress.
+struct RunsController {
+    let app: AccountSync
+    let progress: ProgressBoard
+
+    func addRoutes(to group: RouterGroup<ServerContext>) {
+        group.get("runs", use: list)
+        group.post("runs", use: start)
+        group.get("runs/:id", use: show)
+        group.get("runs/:id/progress", use: showProgress)
+    }
+
+    /// The body of `POST /api/v1/runs`.
+    struct RunRequest: Decodable {
+        var dryRun: Bool?
+        var allowDeletions: Int?
+        var approve: Int64?
+        var reason: String?
+    }
+
+    @Sendable func list(request: Request, context: ServerContext) async throws -> Response {
+        _ = try Access.require(.read, context, request: request)
+        let query = Query(request: request)
+        var statuses = Set<RunStatus>()
+        for text in query.all("status") {
+            guard let status = RunStatus(rawValue: text) else {
+                throw APIError.badParameter("status", "'\(text)' is not one of \(RunStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            statuses.insert(status)
+        }
+        let filter = RunFilter(from: try query.date(_name: "from"), to: try query.date(_name: "to"), statuses: statuses)
+        let page = try query.int("page", default: 1, range: 1...1_000_000)
+        let perPage = try query.int("perPage", default: 20, range: 1...200)
+        let found = try useCase { () throws(AppError) in try app.historyPage(filter, page: page, perPage: perPage) }
+        return try JSONResponse.make(Page(items: found.runs, page: page, perPage: perPage, total: found.total))
+    }
+
+    @Sendable func show(request: Request, context: ServerContext) async throws -> Response {
+        _ = try Access.require(.read, context, request: request)
+        let id = try runId(context)
+        guard let run = try useCase({ () throws(AppError) in try app.runDetail(id: id) }) else { throw APIError.notFound("no run #\(id)") }
+        return try JSONResponse.make(run)
+    }
+
+    @Sendable func showProgress(request: Request, context: ServerContext) async throws -> Response {
+        _ = try Access.require(.read, context, request: request)
+        let id = try runId(context)
+        if let snapshot = progress.snapshot(of: id) { return try JSONResponse.make(snapshot) }
+        guard let run = try useCase({ () throws(AppError) in try app.runDetail(id: id) }) else { throw APIError.notFound("no run #\(id)") }
+        let phase: RunProgress.Phase = run.status == .running ? .applying : .finished
+        return try JSONResponse.make(RunProgress.Snapshot(runId: id, phase: phase, done: 0, total: 0))
+    }
+
+    /// A dry run answers with the plan (200); a run answers 202 with its id at once and goes on.
+    @Sendable func start(request: Request, context: ServerContext) async throws -> Response {
+        let body = try await request.decode(as: RunRequest.self, context: context)
+        let principal = try Access.require(body.dryRun == true ? .read : .startRuns, context, request: request)
+        if let count = body.allowDeletions, count < 0 { throw APIError.badParameter("allowDeletions", "must be 0 or more") }
+        if body.approve != nil && body.allowDeletions != nil { throw APIError.badParameter("approve", "give approve or allowDeletions, not both") }
+        if (body.approve != nil || body.allowDeletions != nil), !principal.canWrite, body.dryRun != true {
+            throw APIError.forbidden("approve deletions (an admin must)")
+        }
+        let approval = (body.approve != nil || body.allowDeletions != nil)
+            ? RunApproval(runId: body.approve, allowDeletions: body.allowDeletions, by: principal.actor, reason: body.reason) : nil
+        if body.dryRun == true {
+            let plan = try useCase { () throws(AppError) in try app.dryRun(approval: approval) }
+            return try JSONResponse.make(PlanView(plan))
+        }
+        let tracker = RunProgress()
+        let trigger: RunTrigger = if case .token(_, .push) = principal { .agent } else { .api }
+        let id: Int64
+        do {
+            id = try await app.startRun(AccountSync.RunOptions(trigger: trigger, approval: approval, startedBy: principal.actor, progress: tracker))
+        } catch {
+            throw APIError(error)
+        }
+        progress.track(id, tracker)
+        struct Started: Encodable { var id: Int64; var progress: String; var run: String }
+        return try JSONResponse.make(Started(id: id, progress: "/api/v1/runs/\(id)/progress", run: "/api/v1/runs/\(id)"), status: .accepted)
+    }
+
+    private func runId(_ context: ServerContext) throws(APIError) -> Int64 {
+        guard let text = context.parameters.get("id"), let id = Int64(text), id > 0 else {
+            throw APIError.badParameter("id", "'\(context.parameters.get("id") ?? "")' is not a run id")
+        }
+        return id
+    }
+}
+
+/// The progress of the runs this server started, by run id (the last 100).
+public final class ProgressBoard: @unchecked Sendable {
+    private let lock = NSLock()
+    private var runs: [(Int64, RunProgress)] = []
+
+    public init() {}
+
+    /// Waits until every run started here has finished, for at most `seconds`.
+    public func waitUntilIdle(seconds: Double) {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            lock.lock()
+            let busy = runs.contains { $0.1.snapshot.phase != .finished }
+            lock.unlock()
+            if !busy { return }
+            usleep(100_000)
+        }
+    }
+
+    func track(_ id: Int64, _ progress: RunProgress) {
+        lock.lock()
+        defer { lock.unlock() }
+        runs.append((id, progress))
+        if runs.count > 100 { runs.removeFirst(runs.count - 100) }
+    }
+
+    func snapshot(of id: Int64) -> RunProgress.Snapshot? {
+        lock.lock()
+        defer { lock.unlock() }
+        return runs.last { $0.0 == id }?.1.snapshot
+    }
+}
