@@ -26,7 +26,7 @@ install)
     install -D -m 0755 "$bin" "$destdir$prefix/bin/account-sync"
     install -D -m 0755 deploy/alert-hook "$destdir$prefix/lib/account-sync/alert-hook"
     install -D -m 0644 README.md "$destdir$prefix/share/doc/account-sync/README.md"
-    for unit in account-sync.service account-sync.timer account-sync-alert@.service; do
+    for unit in account-sync.service account-sync.timer account-sync-alert@.service account-sync-web.service; do
         sed "s|/usr/local/|$prefix/|g" "deploy/$unit" >"$destdir/tmp-unit.$$"
         install -D -m 0644 "$destdir/tmp-unit.$$" "$units/$unit"
         rm -f "$destdir/tmp-unit.$$"
@@ -47,12 +47,14 @@ install)
         systemctl enable --now account-sync.timer
         echo "install: account-sync.timer enabled; next run: $(systemctl list-timers account-sync.timer --no-legend | awk '{print $1, $2}')"
     fi
+    echo "install: for the Admin Center and API: account-sync admins add NAME, then systemctl enable --now account-sync-web"
     ;;
 uninstall)
     if $live; then systemctl disable --now account-sync.timer 2>/dev/null || true; fi
     rm -f "$destdir$prefix/bin/account-sync" "$destdir$prefix/lib/account-sync/alert-hook"
     rm -rf "$destdir$prefix/share/doc/account-sync" "$units/account-sync.timer.d"
-    rm -f "$units/account-sync.service" "$units/account-sync.timer" "$units/account-sync-alert@.service"
+    if $live; then systemctl disable --now account-sync-web.service 2>/dev/null || true; fi
+    rm -f "$units/account-sync.service" "$units/account-sync.timer" "$units/account-sync-alert@.service" "$units/account-sync-web.service"
     if $live; then systemctl daemon-reload; fi
     echo "uninstall: removed the binary and units; kept $destdir/etc/account-sync and $destdir/var/lib/account-sync"
     ;;

@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(libsqlite3-dev libldap2-dev slapd ldap-utils openssl)
 if [[ "${1:-}" == "test" ]]; then
-    packages+=(samba samba-ad-dc samba-ad-provision samba-dsdb-modules iproute2 systemd)
+    packages+=(samba samba-ad-dc samba-ad-provision samba-dsdb-modules iproute2 systemd curl)
 fi
 missing=()
 for package in "${packages[@]}"; do

@@ -108,6 +108,7 @@ public struct AccountSync: Sendable {
     /// Runs one sync: takes the lock, records interrupted runs, plans against the store and applies
     /// the plan atomically. Returns the recorded run (with its items).
     public func run(_ options: RunOptions = RunOptions()) throws(AppError) -> RunRecord {
+        if !config.syncPinned { return try effective().run(options) }
         let lock: StoreLock
         do { lock = try StoreLock(storePath: config.storePath) } catch { throw AppError(error) }
         defer { withExtendedLifetime(lock) {} }
@@ -121,6 +122,7 @@ public struct AccountSync: Sendable {
             }
             let runId = try store.beginRun(
                 trigger: options.trigger, approval: options.approval, startedBy: options.startedBy, pid: ProcessInfo.processInfo.processIdentifier)
+            if let version = config.settingsVersion { try store.setRunSettingsVersion(runId, version: version) }
             options.progress?.update(runId: runId, phase: config.source != nil ? .pulling : .planning)
             options.onStarted?(runId)
             defer { options.progress?.update(phase: .finished) }
@@ -284,6 +286,7 @@ public struct AccountSync: Sendable {
 
     /// The plan a run would apply now, without applying or recording anything.
     public func dryRun(approval: RunApproval? = nil) throws(AppError) -> SyncPlan {
+        if !config.syncPinned { return try effective().dryRun(approval: approval) }
         let store = try openStore()
         let approval = try resolve(approval, in: store)
         do {

@@ -24,7 +24,7 @@ struct AccountSyncCommand: ParsableCommand {
         subcommands: [
             ConfigCommand.self, TestBindCommand.self, PullCommand.self, DatasetsCommand.self, RunCommand.self, HistoryCommand.self,
             UsersCommand.self, GroupsCommand.self, ResourcesCommand.self, ScheduleCommand.self,
-            ServeCommand.self, AdminsCommand.self, TokensCommand.self,
+            ServeCommand.self, AdminsCommand.self, TokensCommand.self, SettingsCommand.self,
         ])
 
     /// Process-wide set-up before any command: a peer that hangs up is an error to report, not a

@@ -65,58 +65,16 @@ public enum ConfigLoader {
             }
         }
 
-        guard let syncNode = top["sync"] else {
-            reader.problem("sync", root.mark?.line, "missing; it says what to sync (sync.users.dataset, sync.groups.dataset) and the safeguard")
-            return config
-        }
-        let sync = reader.mapping(syncNode, path: "sync", keys: [
-            "update", "dailyAt", "users", "groups", "safeguard", "license", "ownedFields", "limits",
-        ])
-        config.update = readSchedule(sync, reader: &reader)
-        for (key, kind) in [("users", DatasetKind.users), ("groups", .groups)] {
-            guard let node = sync[key] else { continue }
-            let keys = reader.mapping(node, path: "sync.\(key)", keys: ["dataset"])
-            let name = reader.string(keys["dataset"], path: "sync.\(key).dataset", nonEmpty: true)
-            if keys["dataset"] == nil { reader.problem("sync.\(key).dataset", node.mark?.line, "missing: the name of the stored \(kind.rawValue) dataset") }
-            if kind == .users { config.usersDataset = name } else { config.groupsDataset = name }
-        }
-        if sync["users"] == nil && sync["groups"] == nil {
-            reader.problem("sync", syncNode.mark?.line, "selects no dataset; give sync.users.dataset and/or sync.groups.dataset")
-        }
-        if let node = sync["safeguard"] {
-            config.policy.safeguard = readSafeguard(node, reader: &reader)
-        }
-        if let node = sync["license"] {
-            let keys = reader.mapping(node, path: "sync.license", keys: ["maxUsers", "maxEditableUsers"])
-            config.policy.license.maxUsers = reader.count(keys["maxUsers"], path: "sync.license.maxUsers")
-            config.policy.license.maxEditableUsers = reader.count(keys["maxEditableUsers"], path: "sync.license.maxEditableUsers")
-        }
-        if let node = sync["ownedFields"] {
-            if let list = reader.sequence(node, path: "sync.ownedFields") {
-                var fields = Set<OwnedField>()
-                for (index, item) in list.enumerated() {
-                    if let field = reader.choice(item, path: "sync.ownedFields[\(index)]", of: OwnedField.self) { fields.insert(field) }
-                }
-                config.policy.ownedFields = fields
-            }
-        }
-        if let node = sync["limits"] {
-            let names = ["account", "name", "email", "mobile", "groupId", "groupName"]
-            let keys = reader.mapping(node, path: "sync.limits", keys: names)
-            var limits = FieldLimits()
-            let paths: [(String, WritableKeyPath<FieldLimits, Int>)] = [
-                ("account", \.account), ("name", \.name), ("email", \.email), ("mobile", \.mobile),
-                ("groupId", \.groupId), ("groupName", \.groupName),
-            ]
-            for (name, keyPath) in paths {
-                if let value = reader.count(keys[name], path: "sync.limits.\(name)", minimum: 1) { limits[keyPath: keyPath] = value }
-            }
-            config.policy.limits = limits
+        if let syncNode = top["sync"] {
+            readSync(syncNode, into: &config, reader: &reader)
+        } else {
+            // No sync: section: the sync settings live in the store, edited and versioned there.
+            config.syncPinned = false
         }
         if let node = top["source"] {
             config.source = SourceReader.read(node, reader: &reader)
-            if config.source != nil && (config.usersDataset == nil || config.groupsDataset == nil) {
-                reader.problem("sync", syncNode.mark?.line, "with a source:, both sync.users.dataset and sync.groups.dataset are needed: they name where each pull is stored")
+            if config.syncPinned, config.source != nil && (config.usersDataset == nil || config.groupsDataset == nil) {
+                reader.problem("sync", top["sync"]?.mark?.line, "with a source:, both sync.users.dataset and sync.groups.dataset are needed: they name where each pull is stored")
             }
         }
         return config
@@ -176,6 +134,75 @@ public enum ConfigLoader {
             }
         }
         return safeguard
+    }
+
+    /// The `sync:` section (update, datasets, safeguard, license, owned fields, limits): from the
+    /// config file, or from a settings version in the store; the same checks and key paths either way.
+    static func readSync(_ syncNode: Node, into config: inout Configuration, reader: inout NodeReader) {
+        let sync = reader.mapping(syncNode, path: "sync", keys: [
+            "update", "dailyAt", "users", "groups", "safeguard", "license", "ownedFields", "limits",
+        ])
+        config.update = readSchedule(sync, reader: &reader)
+        for (key, kind) in [("users", DatasetKind.users), ("groups", .groups)] {
+            guard let node = sync[key] else { continue }
+            let keys = reader.mapping(node, path: "sync.\(key)", keys: ["dataset"])
+            let name = reader.string(keys["dataset"], path: "sync.\(key).dataset", nonEmpty: true)
+            if keys["dataset"] == nil { reader.problem("sync.\(key).dataset", node.mark?.line, "missing: the name of the stored \(kind.rawValue) dataset") }
+            if kind == .users { config.usersDataset = name } else { config.groupsDataset = name }
+        }
+        if sync["users"] == nil && sync["groups"] == nil {
+            reader.problem("sync", syncNode.mark?.line, "selects no dataset; give sync.users.dataset and/or sync.groups.dataset")
+        }
+        if let node = sync["safeguard"] {
+            config.policy.safeguard = readSafeguard(node, reader: &reader)
+        }
+        if let node = sync["license"] {
+            let keys = reader.mapping(node, path: "sync.license", keys: ["maxUsers", "maxEditableUsers"])
+            config.policy.license.maxUsers = reader.count(keys["maxUsers"], path: "sync.license.maxUsers")
+            config.policy.license.maxEditableUsers = reader.count(keys["maxEditableUsers"], path: "sync.license.maxEditableUsers")
+        }
+        if let node = sync["ownedFields"] {
+            if let list = reader.sequence(node, path: "sync.ownedFields") {
+                var fields = Set<OwnedField>()
+                for (index, item) in list.enumerated() {
+                    if let field = reader.choice(item, path: "sync.ownedFields[\(index)]", of: OwnedField.self) { fields.insert(field) }
+                }
+                config.policy.ownedFields = fields
+            }
+        }
+        if let node = sync["limits"] {
+            let names = ["account", "name", "email", "mobile", "groupId", "groupName"]
+            let keys = reader.mapping(node, path: "sync.limits", keys: names)
+            var limits = FieldLimits()
+            let paths: [(String, WritableKeyPath<FieldLimits, Int>)] = [
+                ("account", \.account), ("name", \.name), ("email", \.email), ("mobile", \.mobile),
+                ("groupId", \.groupId), ("groupName", \.groupName),
+            ]
+            for (name, keyPath) in paths {
+                if let value = reader.count(keys[name], path: "sync.limits.\(name)", minimum: 1) { limits[keyPath: keyPath] = value }
+            }
+            config.policy.limits = limits
+        }
+    }
+
+    /// Reads sync settings given as YAML (or JSON) text of the `sync:` section's content, with the
+    /// config file's checks and key paths (`sync.safeguard.maxUserDeletions: …`).
+    public static func parseSyncSettings(_ text: String, source: String) throws(ConfigError) -> SyncSettings {
+        if let use = YAMLAliases.firstUse(in: text) {
+            throw ConfigError(file: source, problems: [ConfigProblem(path: "", line: use.line, message: "YAML anchors and aliases are not supported; write each value out")])
+        }
+        let node: Node?
+        do { node = try Yams.compose(yaml: text) } catch {
+            throw ConfigError(file: source, problems: [ConfigProblem(path: "", line: nil, message: "not valid YAML: \(error)")])
+        }
+        guard let node else {
+            throw ConfigError(file: source, problems: [ConfigProblem(path: "sync", line: nil, message: "empty; give at least users.dataset or groups.dataset")])
+        }
+        var reader = NodeReader()
+        var config = Configuration(file: source, storePath: "")
+        readSync(node, into: &config, reader: &reader)
+        if !reader.problems.isEmpty { throw ConfigError(file: source, problems: reader.problems) }
+        return SyncSettings(update: config.update, usersDataset: config.usersDataset, groupsDataset: config.groupsDataset, policy: config.policy)
     }
 
     private static func readServer(_ node: Node, file: String, reader: inout NodeReader) -> ServerSettings {

@@ -19,6 +19,28 @@ public struct Configuration: Sendable {
     public var metricsTextfile: String?
     /// How `account-sync serve` listens (`server:`).
     public var server = ServerSettings()
+    /// True when the file's `sync:` section pins the sync settings; false when they live in the
+    /// store (edited with `settings` or in the console, and versioned there).
+    public var syncPinned = true
+    /// The store's settings version these sync settings come from (nil: from the file).
+    public var settingsVersion: Int64?
+
+    /// The sync settings of this config, as one value.
+    public var syncSettings: SyncSettings {
+        SyncSettings(update: update, usersDataset: usersDataset, groupsDataset: groupsDataset, policy: policy)
+    }
+
+    /// This config with the store's settings version applied (what a run uses when the file
+    /// does not pin them).
+    public func applying(_ settings: SyncSettings, version: Int64) -> Configuration {
+        var config = self
+        config.update = settings.update
+        config.usersDataset = settings.usersDataset
+        config.groupsDataset = settings.groupsDataset
+        config.policy = settings.policy
+        config.settingsVersion = version
+        return config
+    }
 
     public init(
         file: String, storePath: String, update: UpdateSchedule = .manual, usersDataset: String? = nil,
@@ -37,6 +59,21 @@ public struct Configuration: Sendable {
     public static let defaultPath = "/etc/account-sync/config.yaml"
     /// The store's path when `store.path` is not given (systemd's `StateDirectory=account-sync`).
     public static let defaultStorePath = "/var/lib/account-sync/account-sync.sqlite"
+}
+
+/// The sync settings (the product doc's Edit page): when to run, which datasets, and the policy.
+public struct SyncSettings: Sendable, Equatable {
+    public var update: UpdateSchedule
+    public var usersDataset: String?
+    public var groupsDataset: String?
+    public var policy: SyncPolicy
+
+    public init(update: UpdateSchedule, usersDataset: String?, groupsDataset: String?, policy: SyncPolicy) {
+        self.update = update
+        self.usersDataset = usersDataset
+        self.groupsDataset = groupsDataset
+        self.policy = policy
+    }
 }
 
 /// When runs happen: only on request, or daily at a time of day.

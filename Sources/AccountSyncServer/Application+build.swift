@@ -51,6 +51,7 @@ public func buildRouter(
     let api = router.group("api/v1")
     RunsController(app: app, progress: board).addRoutes(to: api)
     AccountsController(app: app).addRoutes(to: api)
+    SettingsController(app: app).addRoutes(to: api)
     ServiceController(app: app, registry: registry).addRoutes(to: router, api: api)
     return router
 }

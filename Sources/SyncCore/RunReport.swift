@@ -174,6 +174,8 @@ public struct RunRecord: Sendable, Codable, Equatable {
     public var approval: RunApproval?
     /// Who started it, when not the local command line or the timer: `admin:NAME`, `token:NAME`.
     public var startedBy: String?
+    /// The store's settings version it ran with; nil when the config file pinned the settings.
+    public var settingsVersion: Int64?
 
     public init(
         id: Int64, status: RunStatus, trigger: RunTrigger, startedAt: Date, finishedAt: Date?,
@@ -237,7 +239,7 @@ extension RunItem {
 }
 
 extension RunRecord {
-    private enum CodingKeys: String, CodingKey { case id, status, trigger, startedBy, startedAt, finishedAt, failure, counts, approval, items }
+    private enum CodingKeys: String, CodingKey { case id, status, trigger, startedBy, settingsVersion, startedAt, finishedAt, failure, counts, approval, items }
 
     /// Writes `finishedAt` and `failure` as null when absent: the run JSON always has every key.
     public func encode(to encoder: Encoder) throws {
@@ -246,6 +248,7 @@ extension RunRecord {
         try container.encode(status, forKey: .status)
         try container.encode(trigger, forKey: .trigger)
         try container.encode(startedBy, forKey: .startedBy)
+        try container.encode(settingsVersion, forKey: .settingsVersion)
         try container.encode(startedAt, forKey: .startedAt)
         try container.encode(finishedAt, forKey: .finishedAt)
         try container.encode(failure, forKey: .failure)

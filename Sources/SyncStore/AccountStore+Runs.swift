@@ -182,11 +182,13 @@ extension AccountStore {
         let approval = try approvedBy.map { by in
             RunApproval(runId: try row.decode(forColumn: "approvalRunId"), allowDeletions: try row.decode(forColumn: "approvalCount"), by: by, reason: try row.decode(forColumn: "approvalReason"))
         }
-        return RunRecord(
+        var record = RunRecord(
             id: try row.decode(forColumn: "id"), status: RunStatus(rawValue: try row.decode(forColumn: "status")) ?? .failed,
             trigger: RunTrigger(rawValue: try row.decode(forColumn: "trigger")) ?? .manual, startedAt: try row.decode(forColumn: "startedAt"),
             finishedAt: try row.decode(forColumn: "finishedAt"), failure: failure, counts: decodeCounts(try row.decode(forColumn: "counts")), items: items, approval: approval,
             startedBy: try row.decode(forColumn: "startedBy"))
+        record.settingsVersion = try row.decode(forColumn: "settingsVersion")
+        return record
     }
 
     private static func decodeCounts(_ text: String) -> RunCounts {

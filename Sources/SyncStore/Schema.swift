@@ -145,6 +145,18 @@ enum Schema {
                 CREATE INDEX runs_by_status ON runs(status);
                 """)
         }
+        migrator.registerMigration("v5: sync settings versions") { db in
+            try db.execute(sql: """
+                CREATE TABLE settings_versions (
+                    version INTEGER PRIMARY KEY,
+                    document TEXT NOT NULL,
+                    savedBy TEXT NOT NULL,
+                    savedAt DATETIME NOT NULL,
+                    changes TEXT NOT NULL
+                );
+                ALTER TABLE runs ADD COLUMN settingsVersion INTEGER;
+                """)
+        }
         return migrator
     }
 }

@@ -26,7 +26,8 @@ struct DeployTests {
         #expect(status == 0, "\(output)")
         let files = ["usr/local/bin/account-sync", "usr/local/lib/account-sync/alert-hook", "etc/account-sync/config.yaml",
                      "etc/systemd/system/account-sync.service", "etc/systemd/system/account-sync.timer",
-                     "etc/systemd/system/account-sync-alert@.service", "etc/systemd/system/account-sync.timer.d/schedule.conf"]
+                     "etc/systemd/system/account-sync-alert@.service", "etc/systemd/system/account-sync.timer.d/schedule.conf",
+                     "etc/systemd/system/account-sync-web.service"]
         for file in files { #expect(FileManager.default.fileExists(atPath: stage.appendingPathComponent(file).path), "missing \(file)") }
         let dropIn = try String(contentsOf: stage.appendingPathComponent("etc/systemd/system/account-sync.timer.d/schedule.conf"), encoding: .utf8)
         #expect(dropIn.contains("OnCalendar=\n") && dropIn.contains("OnCalendar=*-*-* 02:30:00"))
@@ -42,6 +43,7 @@ struct DeployTests {
         #expect(removed == 0)
         #expect(!FileManager.default.fileExists(atPath: stage.appendingPathComponent("usr/local/bin/account-sync").path))
         #expect(!FileManager.default.fileExists(atPath: stage.appendingPathComponent("etc/systemd/system/account-sync.service").path))
+        #expect(!FileManager.default.fileExists(atPath: stage.appendingPathComponent("etc/systemd/system/account-sync-web.service").path))
         #expect(FileManager.default.fileExists(atPath: config.path))
     }
 
@@ -55,7 +57,7 @@ struct DeployTests {
         try FileManager.default.createDirectory(at: units, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: units) }
         var paths: [String] = []
-        for unit in ["account-sync.service", "account-sync.timer", "account-sync-alert@.service"] {
+        for unit in ["account-sync.service", "account-sync.timer", "account-sync-alert@.service", "account-sync-web.service"] {
             let text = try String(contentsOf: stage.appendingPathComponent("etc/systemd/system/\(unit)"), encoding: .utf8)
             let path = units.appendingPathComponent(unit).path
             try text.replacingOccurrences(of: "/usr/local/", with: stage.path + "/usr/local/").write(toFile: path, atomically: true, encoding: .utf8)
@@ -77,6 +79,13 @@ struct DeployTests {
                           "NoNewPrivileges=yes", "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX", "LoadCredential=ldap-bind:"] {
             #expect(service.contains(directive), "missing \(directive)")
         }
+        let web = try String(contentsOfFile: paths[3], encoding: .utf8)
+        for directive in ["ExecStart=\(stage.path)/usr/local/bin/account-sync serve", "Restart=on-failure", "User=account-sync", "DynamicUser=yes",
+                          "StateDirectory=account-sync", "ReadWritePaths=/var/lib/account-sync", "ProtectSystem=strict", "NoNewPrivileges=yes",
+                          "KillSignal=SIGTERM", "CapabilityBoundingSet="] {
+            #expect(web.contains(directive), "web unit: missing \(directive)")
+        }
+        #expect(service.contains("User=account-sync") && service.contains("TimeoutStartSec="))
         let timer = try String(contentsOfFile: paths[1], encoding: .utf8)
         #expect(timer.contains("Persistent=true") && timer.contains("RandomizedDelaySec="))
     }

@@ -214,4 +214,40 @@ struct APITests {
             #expect(metrics.text.contains("account_sync_http_requests_total{"))
         }
     }
+
+    @Test func settingsAreSavedAsVersionsThatTheNextRunRecords() async throws {
+        let workspace = try ServerWorkspace(pinned: false)
+        let admin = try workspace.token(.admin, name: "ops")
+        let read = try workspace.token(.read)
+        try await workspace.test { client in
+            let bad = try await client.execute(
+                uri: "/api/v1/settings", method: .put, headers: .json(admin),
+                body: ByteBuffer(string: #"{"users": {"dataset": "people"}, "safeguard": {"maxUserDeletionPercent": 150}}"#))
+            #expect(bad.status == .badRequest)
+            #expect((bad.object["message"] as? String)?.contains("sync.safeguard.maxUserDeletionPercent: '150' is not a percentage") == true, "\(bad.text)")
+            let readOnly = try await client.execute(uri: "/api/v1/settings", method: .put, headers: .json(read), body: ByteBuffer(string: "{}"))
+            #expect(readOnly.status == .forbidden)
+            let saved = try await client.execute(
+                uri: "/api/v1/settings", method: .put, headers: .json(admin),
+                body: ByteBuffer(string: #"{"users": {"dataset": "people"}, "groups": {"dataset": "org"}, "safeguard": {"protect": {"administrators": false}}}"#))
+            #expect(saved.status == .ok, "\(saved.text)")
+            let version = try #require(saved.object["version"] as? Int)
+            let shown = try await client.execute(uri: "/api/v1/settings", method: .get, headers: .bearer(read))
+            #expect(shown.object["pinnedByFile"] as? Bool == false && shown.object["version"] as? Int == version)
+            let history = try await client.execute(uri: "/api/v1/settings/history", method: .get, headers: .bearer(read))
+            #expect((history.json as? [[String: Any]])?.first?["savedBy"] as? String == "token:ops")
+        }
+        let run = try workspace.app.run()
+        #expect(run.settingsVersion == 1 && run.status == .success)
+    }
+
+    @Test func pinnedSettingsAreReadOnlyThroughTheAPI() async throws {
+        let workspace = try ServerWorkspace()
+        let admin = try workspace.token(.admin)
+        try await workspace.test { client in
+            let refused = try await client.execute(uri: "/api/v1/settings", method: .put, headers: .json(admin), body: ByteBuffer(string: #"{"users": {"dataset": "x"}}"#))
+            #expect(refused.status == .conflict)
+            #expect(refused.object["code"] as? String == "SETTINGS_PINNED")
+        }
+    }
 }

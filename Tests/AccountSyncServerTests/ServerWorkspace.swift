@@ -15,14 +15,15 @@ final class ServerWorkspace: @unchecked Sendable {
     let folder: URL
     let app: AccountSync
 
-    init(users: Int = 3) throws {
+    init(users: Int = 3, pinned: Bool = true) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("account-sync-server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var policy = SyncPolicy()
         policy.safeguard.protection.administrators = false
-        let config = Configuration(
+        var config = Configuration(
             file: folder.appendingPathComponent("config.yaml").path, storePath: folder.appendingPathComponent("store.sqlite").path,
             usersDataset: "people", groupsDataset: "org", policy: policy)
+        config.syncPinned = pinned
         app = AccountSync(config: config, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         try importDatasets(users: users)
     }

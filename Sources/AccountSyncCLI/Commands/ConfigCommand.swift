@@ -25,12 +25,18 @@ struct ConfigCommand: ParsableCommand {
                     throw ExitCode(ExitStatus.configInvalid.rawValue)
                 }
             }
-            let policy = config.policy
             print("\(config.file): valid")
+            print("  settings:    \(config.syncPinned ? "pinned by this file's sync: section (read-only in the Admin Center)" : "from the store, versioned (no sync: section here); see: account-sync settings show")")
             print("  store:       \(config.storePath)")
-            print("  update:      \(config.update.description)")
-            print("  users:       \(config.usersDataset.map { "dataset '\($0)'" } ?? "not synced")")
-            print("  groups:      \(config.groupsDataset.map { "dataset '\($0)'" } ?? "not synced")")
+            let shown = config.syncPinned ? config : ((try? app.effective().config) ?? config)
+            let policy = shown.policy
+            guard config.syncPinned || shown.settingsVersion != nil else {
+                print("  (no sync settings saved in the store yet)")
+                return
+            }
+            print("  update:      \(shown.update.description)")
+            print("  users:       \(shown.usersDataset.map { "dataset '\($0)'" } ?? "not synced")")
+            print("  groups:      \(shown.groupsDataset.map { "dataset '\($0)'" } ?? "not synced")")
             print("  safeguard:   at most \(policy.safeguard.maxUserDeletions) users and \(policy.safeguard.maxGroupDeletions) groups deleted per run; deleted users are \(policy.safeguard.deletedUsers == .disable ? "disabled" : "removed")")
             print("  license:     \(policy.license.maxUsers.map(String.init) ?? "unlimited") users, \(policy.license.maxEditableUsers.map(String.init) ?? "unlimited") editable users")
             print("  ownedFields: \(policy.ownedFields.map(\.rawValue).sorted().joined(separator: ", "))")

@@ -52,7 +52,8 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
-        let app = try options.app()
+        let loaded = try options.app()
+        let app = try report { () throws(AppError) in try loaded.effective() }
         if dryRun {
             let plan = try report { () throws(AppError) in try app.dryRun(approval: approval) }
             if json {
