@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
     ],
     targets: [
         // OpenLDAP's C API: module map and shim header over ldap.h / lber.h (Debian: libldap2-dev).
@@ -57,9 +59,18 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "CompressNIO", package: "compress-nio"),
         ], resources: [.copy("Resources")]),
+        // The connector agent's side of a push: complete datasets, gzip-streamed over HTTPS to the core.
+        .target(name: "AccountSyncAgent", dependencies: [
+            "AccountSyncApp", "AccountSyncConfig", "DatasetFormats", "DirectoryConnector", "SyncCore",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "CompressNIO", package: "compress-nio"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "AccountSyncCLI", dependencies: [
-            "AccountSyncApp", "SyncCore", "AccountSyncConfig", "DatasetFormats", "AccountSyncServer",
+            "AccountSyncApp", "SyncCore", "AccountSyncConfig", "DatasetFormats", "AccountSyncServer", "AccountSyncAgent",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -51,6 +51,7 @@ public struct AccountSync: Sendable {
     /// when the file is good.
     public func importDataset(kind: DatasetKind, name: String, file: String) throws(AppError) -> DatasetInfo {
         guard !name.trimmingSpaces().isEmpty else { throw AppError(.dataInvalid, "the dataset name must not be empty") }
+        guard !name.hasPrefix(AccountStore.stagingPrefix) else { throw AppError(.dataInvalid, "dataset names starting with '\(AccountStore.stagingPrefix)' are reserved for pushes in progress") }
         let contents: DatasetContents
         do { contents = try DatasetReader(kind: kind).read(path: file) } catch { throw AppError(error) }
         return try withStore { store in
@@ -83,11 +84,14 @@ public struct AccountSync: Sendable {
         public var onStarted: (@Sendable (Int64) -> Void)?
         /// Where the run's phase and rows done are kept while it works.
         public var progress: RunProgress?
+        /// The connector agent whose push this run syncs.
+        public var agent: AgentInfo?
 
         public init(
             trigger: RunTrigger = .manual, approval: RunApproval? = nil, halfway: (@Sendable () -> Void)? = nil,
-            startedBy: String? = nil, onStarted: (@Sendable (Int64) -> Void)? = nil, progress: RunProgress? = nil
+            startedBy: String? = nil, onStarted: (@Sendable (Int64) -> Void)? = nil, progress: RunProgress? = nil, agent: AgentInfo? = nil
         ) {
+            self.agent = agent
             self.trigger = trigger
             self.approval = approval
             self.halfway = halfway
@@ -123,6 +127,7 @@ public struct AccountSync: Sendable {
             let runId = try store.beginRun(
                 trigger: options.trigger, approval: options.approval, startedBy: options.startedBy, pid: ProcessInfo.processInfo.processIdentifier)
             if let version = config.settingsVersion { try store.setRunSettingsVersion(runId, version: version) }
+            if let agent = options.agent { try store.setRunAgent(runId, agent) }
             options.progress?.update(runId: runId, phase: config.source != nil ? .pulling : .planning)
             options.onStarted?(runId)
             defer { options.progress?.update(phase: .finished) }

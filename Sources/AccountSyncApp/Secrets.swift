@@ -4,23 +4,38 @@ import Foundation
 /// Reads the bind password from where the config says: a file, an environment variable or a
 /// systemd credential (`$CREDENTIALS_DIRECTORY/NAME`). One trailing newline is dropped. The
 /// password is never logged or put in an error message.
-enum Secrets {
-    static func read(_ source: SecretSource, environment: [String: String] = ProcessInfo.processInfo.environment) throws(AppError) -> String {
-        if let problem = SecretSourceCheck.problem(source) { throw AppError(.configInvalid, problem) }
+public enum Secrets {
+    /// The config keys a secret's source is named by, for messages.
+    struct Keys {
+        var file: String
+        var environment: String
+        var credential: String
+
+        static let bindPassword = Keys(file: "source.bind.passwordFile", environment: "source.bind.passwordEnv", credential: "source.bind.credential")
+        static let coreToken = Keys(file: "core.token.file", environment: "core.token.env", credential: "core.token.credential")
+    }
+
+    static func read(_ source: SecretSource, keys: Keys = .bindPassword, environment: [String: String] = ProcessInfo.processInfo.environment) throws(AppError) -> String {
+        if keys.file == Keys.bindPassword.file, let problem = SecretSourceCheck.problem(source) { throw AppError(.configInvalid, problem) }
         switch source {
         case .environment(let name):
             guard let value = environment[name], !value.isEmpty else {
-                throw AppError(.configInvalid, "source.bind.passwordEnv names $\(name), which is not set (or empty) in this process's environment")
+                throw AppError(.configInvalid, "\(keys.environment) names $\(name), which is not set (or empty) in this process's environment")
             }
             return value
         case .file(let path):
-            return try contents(of: path, what: "source.bind.passwordFile")
+            return try contents(of: path, what: keys.file)
         case .credential(let name):
             guard let folder = environment["CREDENTIALS_DIRECTORY"] else {
-                throw AppError(.configInvalid, "source.bind.credential '\(name)' needs systemd's $CREDENTIALS_DIRECTORY (LoadCredential=\(name):/path in the unit); it is not set")
+                throw AppError(.configInvalid, "\(keys.credential) '\(name)' needs systemd's $CREDENTIALS_DIRECTORY (LoadCredential=\(name):/path in the unit); it is not set")
             }
-            return try contents(of: folder + "/" + name, what: "source.bind.credential")
+            return try contents(of: folder + "/" + name, what: keys.credential)
         }
+    }
+
+    /// The push token of a connector agent's `core:` section.
+    public static func coreToken(_ source: SecretSource) throws(AppError) -> String {
+        try read(source, keys: .coreToken)
     }
 
     /// A warning when a password file can be read by others than its owner, else nil.

@@ -1,3 +1,4 @@
+import DirectoryConnector
 import Foundation
 import SyncCore
 import Yams
@@ -49,7 +50,8 @@ public enum ConfigLoader {
             reader.problem("", nil, "the file is empty; it needs at least a sync: section")
             return config
         }
-        let top = reader.mapping(root, path: "", keys: ["store", "sync", "source", "metrics", "server"])
+        let top = reader.mapping(root, path: "", keys: ["store", "sync", "source", "metrics", "server", "core"])
+        if let core = top["core"] { config.core = readCore(core, file: file, reader: &reader) }
         if let server = top["server"] { config.server = readServer(server, file: file, reader: &reader) }
         if let metrics = top["metrics"] {
             let keys = reader.mapping(metrics, path: "metrics", keys: ["textfile"])
@@ -203,6 +205,41 @@ public enum ConfigLoader {
         readSync(node, into: &config, reader: &reader)
         if !reader.problems.isEmpty { throw ConfigError(file: source, problems: reader.problems) }
         return SyncSettings(update: config.update, usersDataset: config.usersDataset, groupsDataset: config.groupsDataset, policy: config.policy)
+    }
+
+    private static func readCore(_ node: Node, file: String, reader: inout NodeReader) -> CoreSettings? {
+        let keys = reader.mapping(node, path: "core", keys: ["url", "token", "tls", "agent"])
+        let url = reader.string(keys["url"], path: "core.url", nonEmpty: true)
+        if let url, !url.lowercased().hasPrefix("https://") && !url.lowercased().hasPrefix("http://") {
+            reader.problem("core.url", keys["url"]?.mark?.line, "'\(url)' is not an https:// URL of the core")
+        } else if let url, url.lowercased().hasPrefix("http://"), !(url.contains("://127.") || url.contains("://localhost")) {
+            reader.problem("core.url", keys["url"]?.mark?.line, "'\(url)' is plain HTTP to another host: the push token and the datasets would cross the network in clear; use https://")
+        }
+        var token: SecretSource?
+        if let tokenNode = keys["token"] {
+            let sources = reader.mapping(tokenNode, path: "core.token", keys: ["file", "env", "credential"])
+            var found: [SecretSource] = []
+            if let file = reader.string(sources["file"], path: "core.token.file", nonEmpty: true) { found.append(.file(file)) }
+            if let name = reader.string(sources["env"], path: "core.token.env", nonEmpty: true) { found.append(.environment(name)) }
+            if let name = reader.string(sources["credential"], path: "core.token.credential", nonEmpty: true) { found.append(.credential(name)) }
+            if found.count != 1 { reader.problem("core.token", tokenNode.mark?.line, "give exactly one of file, env, credential (the token is never written in this file)") }
+            token = found.first
+        } else {
+            reader.problem("core.token", node.mark?.line, "missing: where the push token is (file, env or credential); create one on the core with account-sync tokens create NAME --scope push")
+        }
+        var caFile: String?
+        var verify = true
+        if let tlsNode = keys["tls"] {
+            let tls = reader.mapping(tlsNode, path: "core.tls", keys: ["caFile", "requireCert"])
+            caFile = reader.string(tls["caFile"], path: "core.tls.caFile", nonEmpty: true).map { resolve($0, relativeTo: file) }
+            verify = reader.bool(tls["requireCert"], path: "core.tls.requireCert") ?? true
+        }
+        let agent = reader.string(keys["agent"], path: "core.agent", nonEmpty: true)
+        if keys["agent"] == nil { reader.problem("core.agent", node.mark?.line, "missing: a name for this agent, shown in the core's history (e.g. hq-dc1)") }
+        guard let url, let token, let agent else { return nil }
+        var core = CoreSettings(url: url.hasSuffix("/") ? String(url.dropLast()) : url, token: token, caFile: caFile, agent: agent)
+        core.verifyCertificate = verify
+        return core
     }
 
     private static func readServer(_ node: Node, file: String, reader: inout NodeReader) -> ServerSettings {

@@ -19,6 +19,8 @@ public struct Configuration: Sendable {
     public var metricsTextfile: String?
     /// How `account-sync serve` listens (`server:`).
     public var server = ServerSettings()
+    /// On a connector agent's host: the core to push to (`core:`); nil: this host is the core.
+    public var core: CoreSettings?
     /// True when the file's `sync:` section pins the sync settings; false when they live in the
     /// store (edited with `settings` or in the console, and versioned there).
     public var syncPinned = true
@@ -148,5 +150,23 @@ public struct ServerSettings: Sendable, Equatable {
     /// Cookies are `Secure` when the server or the public URL is https.
     public var secureCookies: Bool {
         usesTLS || (publicURL?.lowercased().hasPrefix("https://") ?? false)
+    }
+}
+
+/// The `core:` section of a connector agent's config: where the core is, the push token, the CA
+/// that signed the core's certificate, and this agent's name.
+public struct CoreSettings: Sendable, Equatable {
+    public var url: String
+    public var token: SecretSource
+    public var caFile: String?
+    /// Off only by an explicit `tls.requireCert: false` (a lab).
+    public var verifyCertificate = true
+    public var agent: String
+
+    public init(url: String, token: SecretSource, caFile: String? = nil, agent: String) {
+        self.url = url
+        self.token = token
+        self.caFile = caFile
+        self.agent = agent
     }
 }

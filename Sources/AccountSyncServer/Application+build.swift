@@ -52,6 +52,8 @@ public func buildRouter(
     RunsController(app: app, progress: board).addRoutes(to: api)
     AccountsController(app: app).addRoutes(to: api)
     SettingsController(app: app).addRoutes(to: api)
+    app.dropStalePushes()
+    PushController(app: app, sessions: PushSessions(), progress: board).addRoutes(to: api)
     ServiceController(app: app, registry: registry).addRoutes(to: router, api: api)
     return router
 }

@@ -117,19 +117,24 @@ public struct DatasetReader: Sendable {
         var lineNumber = 0
         for lineBytes in body.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
             lineNumber += 1
-            if lineBytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
-            var parser = JSONLineParser(lineBytes)
-            let fields: [(key: String, value: JSONValue)]
-            do {
-                fields = try parser.object()
-            } catch {
-                throw DatasetFileError(file: file, line: lineNumber, message: error.message)
-            }
-            let (cells, groupIds) = try cells(of: fields, file: file, line: lineNumber)
-            try DatasetColumns.checkCharacters(cells, groupIds: groupIds, file: file, line: lineNumber)
-            table.append(DatasetRecord(line: lineNumber, cells: cells, groupIds: groupIds))
+            if let record = try jsonLinesRecord(lineBytes, file: file, line: lineNumber) { table.append(record) }
         }
         return table
+    }
+
+    /// One JSON Lines line as a record; nil for a blank line.
+    func jsonLinesRecord(_ lineBytes: ArraySlice<UInt8>, file: String, line lineNumber: Int) throws(DatasetFileError) -> DatasetRecord? {
+        if lineBytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return nil }
+        var parser = JSONLineParser(lineBytes)
+        let fields: [(key: String, value: JSONValue)]
+        do {
+            fields = try parser.object()
+        } catch {
+            throw DatasetFileError(file: file, line: lineNumber, message: error.message)
+        }
+        let (cells, groupIds) = try cells(of: fields, file: file, line: lineNumber)
+        try DatasetColumns.checkCharacters(cells, groupIds: groupIds, file: file, line: lineNumber)
+        return DatasetRecord(line: lineNumber, cells: cells, groupIds: groupIds)
     }
 
     /// The line's cells by column, and its group ids when given as a JSON array (kept as a list,

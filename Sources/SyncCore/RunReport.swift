@@ -176,6 +176,8 @@ public struct RunRecord: Sendable, Codable, Equatable {
     public var startedBy: String?
     /// The store's settings version it ran with; nil when the config file pinned the settings.
     public var settingsVersion: Int64?
+    /// For a run fed by a connector agent: the agent's name and where it pulled from.
+    public var agent: AgentInfo?
 
     public init(
         id: Int64, status: RunStatus, trigger: RunTrigger, startedAt: Date, finishedAt: Date?,
@@ -191,6 +193,17 @@ public struct RunRecord: Sendable, Codable, Equatable {
         self.counts = counts
         self.items = items
         self.approval = approval
+    }
+}
+
+/// The connector agent that fed a run: its name (`core.agent`) and the directory it pulled from.
+public struct AgentInfo: Sendable, Codable, Equatable {
+    public var name: String
+    public var source: String
+
+    public init(name: String, source: String) {
+        self.name = name
+        self.source = source
     }
 }
 
@@ -239,7 +252,7 @@ extension RunItem {
 }
 
 extension RunRecord {
-    private enum CodingKeys: String, CodingKey { case id, status, trigger, startedBy, settingsVersion, startedAt, finishedAt, failure, counts, approval, items }
+    private enum CodingKeys: String, CodingKey { case id, status, trigger, startedBy, settingsVersion, agent, startedAt, finishedAt, failure, counts, approval, items }
 
     /// Writes `finishedAt` and `failure` as null when absent: the run JSON always has every key.
     public func encode(to encoder: Encoder) throws {
@@ -249,6 +262,7 @@ extension RunRecord {
         try container.encode(trigger, forKey: .trigger)
         try container.encode(startedBy, forKey: .startedBy)
         try container.encode(settingsVersion, forKey: .settingsVersion)
+        try container.encode(agent, forKey: .agent)
         try container.encode(startedAt, forKey: .startedAt)
         try container.encode(finishedAt, forKey: .finishedAt)
         try container.encode(failure, forKey: .failure)

@@ -16,28 +16,36 @@ extension AccountStore {
     /// Stores `rows` under `name`, replacing any earlier version in the same transaction.
     public func replaceDataset(name: String, users rows: [UserRow], source: String, at date: Date = Date()) throws(StoreError) {
         try replaceDataset(name: name, kind: .users, count: rows.count, source: source, date: date) { db in
-            let insert = try db.cachedStatement(sql: """
-                INSERT INTO dataset_users (dataset, position, account, name, email, mobile, accountType, groupIds, disabled, externalId, thirdParty)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            for (position, row) in rows.enumerated() {
-                try insert.execute(arguments: [
-                    name, position, row.account, row.name, row.email, row.mobile, row.accountType,
-                    GroupIdsCoding.encode(row.groupIds), row.disabled, row.externalId, ThirdPartyCoding.encode(row.thirdParty),
-                ])
-            }
+            try Self.insert(users: rows, into: name, from: 0, db: db)
         }
     }
 
     /// Stores `rows` under `name`, replacing any earlier version in the same transaction.
     public func replaceDataset(name: String, groups rows: [GroupRow], source: String, at date: Date = Date()) throws(StoreError) {
         try replaceDataset(name: name, kind: .groups, count: rows.count, source: source, date: date) { db in
-            let insert = try db.cachedStatement(sql: """
-                INSERT INTO dataset_groups (dataset, position, groupId, name, parentGroupId, externalId, thirdParty) VALUES (?, ?, ?, ?, ?, ?, ?)
-                """)
-            for (position, row) in rows.enumerated() {
-                try insert.execute(arguments: [name, position, row.groupId, row.name, row.parentGroupId, row.externalId, ThirdPartyCoding.encode(row.thirdParty)])
-            }
+            try Self.insert(groups: rows, into: name, from: 0, db: db)
+        }
+    }
+
+    static func insert(users rows: [UserRow], into name: String, from start: Int, db: Database) throws {
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO dataset_users (dataset, position, account, name, email, mobile, accountType, groupIds, disabled, externalId, thirdParty)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for (offset, row) in rows.enumerated() {
+            try insert.execute(arguments: [
+                name, start + offset, row.account, row.name, row.email, row.mobile, row.accountType,
+                GroupIdsCoding.encode(row.groupIds), row.disabled, row.externalId, ThirdPartyCoding.encode(row.thirdParty),
+            ])
+        }
+    }
+
+    static func insert(groups rows: [GroupRow], into name: String, from start: Int, db: Database) throws {
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO dataset_groups (dataset, position, groupId, name, parentGroupId, externalId, thirdParty) VALUES (?, ?, ?, ?, ?, ?, ?)
+            """)
+        for (offset, row) in rows.enumerated() {
+            try insert.execute(arguments: [name, start + offset, row.groupId, row.name, row.parentGroupId, row.externalId, ThirdPartyCoding.encode(row.thirdParty)])
         }
     }
 
@@ -53,8 +61,55 @@ extension AccountStore {
         }
     }
 
+    // MARK: Staged datasets (a push in progress)
+
+    /// Names that begin so are staging areas of pushes: never selected by a run, never listed.
+    public static let stagingPrefix = "~push/"
+
+    /// Starts (or restarts) a staged dataset: empty, under a staging name.
+    public func beginStaged(_ name: String, kind: DatasetKind, source: String, at date: Date = Date()) throws(StoreError) {
+        try replaceDataset(name: name, kind: kind, count: 0, source: source, date: date) { _ in }
+    }
+
+    /// Appends rows to a staged dataset at `start` (its own transaction: a batch of an upload).
+    public func appendStaged(_ name: String, users: [UserRow], groups: [GroupRow], from start: Int) throws(StoreError) {
+        try write { db in
+            try Self.insert(users: users, into: name, from: start, db: db)
+            try Self.insert(groups: groups, into: name, from: start, db: db)
+            try db.execute(sql: "UPDATE datasets SET rowCount = ? WHERE name = ?", arguments: [start + users.count + groups.count, name])
+        }
+    }
+
+    /// Replaces each target dataset with its staged one, all in **one** transaction: a run sees
+    /// both old datasets or both new ones, never one of each.
+    public func commitStaged(_ pairs: [(staged: String, target: String)], at date: Date = Date()) throws(StoreError) {
+        try write { db in
+            for (staged, target) in pairs {
+                guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM datasets WHERE name = ?)", arguments: [staged]) == true else {
+                    throw StoreError(.notFound, "nothing was uploaded for \(target)")
+                }
+                try db.execute(sql: "DELETE FROM datasets WHERE name = ?", arguments: [target])
+                try db.execute(sql: """
+                    INSERT INTO datasets (name, kind, source, rowCount, importedAt) SELECT ?, kind, source, rowCount, ? FROM datasets WHERE name = ?
+                    """, arguments: [target, date, staged])
+                try db.execute(sql: "UPDATE dataset_users SET dataset = ? WHERE dataset = ?", arguments: [target, staged])
+                try db.execute(sql: "UPDATE dataset_groups SET dataset = ? WHERE dataset = ?", arguments: [target, staged])
+                try db.execute(sql: "DELETE FROM datasets WHERE name = ?", arguments: [staged])
+            }
+        }
+    }
+
+    /// Drops staged datasets whose name starts with `prefix` (a failed or abandoned push).
+    public func dropStaged(prefix: String) throws(StoreError) {
+        try write { db in
+            try db.execute(sql: "DELETE FROM datasets WHERE substr(name, 1, ?) = ?", arguments: [prefix.count, prefix])
+        }
+    }
+
     public func datasets() throws(StoreError) -> [DatasetInfo] {
-        try read { db in try Row.fetchAll(db, sql: "SELECT * FROM datasets ORDER BY name").map(Self.datasetInfo) }
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM datasets WHERE substr(name, 1, 6) <> '~push/' ORDER BY name").map(Self.datasetInfo)
+        }
     }
 
     public func dataset(named name: String) throws(StoreError) -> DatasetInfo? {

@@ -188,6 +188,9 @@ extension AccountStore {
             finishedAt: try row.decode(forColumn: "finishedAt"), failure: failure, counts: decodeCounts(try row.decode(forColumn: "counts")), items: items, approval: approval,
             startedBy: try row.decode(forColumn: "startedBy"))
         record.settingsVersion = try row.decode(forColumn: "settingsVersion")
+        if let name: String = try row.decode(forColumn: "agent") {
+            record.agent = AgentInfo(name: name, source: try row.decode(forColumn: "agentSource") ?? "")
+        }
         return record
     }
 

@@ -33,6 +33,11 @@ extension AccountStore {
         }
     }
 
+    /// Records the agent that fed a run.
+    public func setRunAgent(_ runId: Int64, _ agent: AgentInfo) throws(StoreError) {
+        try write { db in try db.execute(sql: "UPDATE runs SET agent = ?, agentSource = ? WHERE id = ?", arguments: [agent.name, agent.source, runId]) }
+    }
+
     /// Records which settings version a run ran with.
     public func setRunSettingsVersion(_ runId: Int64, version: Int64) throws(StoreError) {
         try write { db in try db.execute(sql: "UPDATE runs SET settingsVersion = ? WHERE id = ?", arguments: [version, runId]) }

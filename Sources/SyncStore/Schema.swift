@@ -157,6 +157,12 @@ enum Schema {
                 ALTER TABLE runs ADD COLUMN settingsVersion INTEGER;
                 """)
         }
+        migrator.registerMigration("v6: agent runs") { db in
+            try db.execute(sql: """
+                ALTER TABLE runs ADD COLUMN agent TEXT;
+                ALTER TABLE runs ADD COLUMN agentSource TEXT;
+                """)
+        }
         return migrator
     }
 }

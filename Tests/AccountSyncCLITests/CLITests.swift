@@ -50,7 +50,7 @@ struct CLITests {
         try cli.importSample()
         let (status, run) = try cli.json("run", "--json")
         #expect(status == 0)
-        #expect(Set(run.keys) == ["id", "status", "trigger", "startedBy", "settingsVersion", "startedAt", "finishedAt", "failure", "counts", "approval", "items"])
+        #expect(Set(run.keys) == ["id", "status", "trigger", "startedBy", "settingsVersion", "agent", "startedAt", "finishedAt", "failure", "counts", "approval", "items"])
         #expect(run["approval"] is NSNull)
         #expect(run["status"] as? String == "success")
         #expect(run["failure"] is NSNull)

@@ -21,7 +21,7 @@ struct APITests {
         var routes: [(HTTPRequest.Method, String)] = []
         for (path, operations) in paths.sorted(by: { $0.key < $1.key }) {
             let concrete = path.replacingOccurrences(of: "{id}", with: "1").replacingOccurrences(of: "{account}", with: "u1")
-                .replacingOccurrences(of: "{name}", with: "people")
+                .replacingOccurrences(of: "{name}", with: "people").replacingOccurrences(of: "{kind}", with: "users")
             for method in operations.keys.sorted() {
                 routes.append((HTTPRequest.Method(rawValue: method.uppercased())!, concrete))
             }

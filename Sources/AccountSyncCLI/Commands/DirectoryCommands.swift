@@ -59,9 +59,23 @@ struct PullCommand: ParsableCommand {
 
     @OptionGroup var options: GlobalOptions
     @Option(help: "Write users.jsonl and groups.jsonl into this folder instead of storing them.") var output: String?
+    @Flag(help: "Push the pull to the core named by the config's core: section, without starting a run.") var push = false
+
+    func validate() throws {
+        if push && output != nil { throw ValidationError("give --push or --output, not both") }
+    }
 
     func run() throws {
         let app = try options.app()
+        if push {
+            guard let core = app.config.core else {
+                printError("--push needs a core: section in \(app.config.file) (url, token, agent)")
+                throw ExitCode(ExitStatus.configInvalid.rawValue)
+            }
+            _ = try report { () throws(AppError) in try AgentRun.perform(app, core: core, run: false) }
+            print("pushed to \(core.url) as agent \(core.agent)")
+            return
+        }
         let pulled = try report { () throws(AppError) in try app.pullFromDirectory() }
         for (group, count) in pulled.unresolvedMembers.sorted(by: { $0.key < $1.key }) {
             printWarning("\(group): \(count) member\(count == 1 ? "" : "s") not found")

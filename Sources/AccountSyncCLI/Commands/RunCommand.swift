@@ -53,6 +53,14 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         let loaded = try options.app()
+        if let core = loaded.config.core, !dryRun {
+            // A connector agent: pull here, push to the core, the core runs.
+            guard let record = try report({ () throws(AppError) in try AgentRun.perform(loaded, core: core, run: true) }) else { return }
+            if json { try Output.json(record) } else { print(RunRendering.detail(record, itemLimit: all ? nil : 20)) }
+            let status = AccountSync.exitStatus(for: record)
+            if status != .success { throw ExitCode(status.rawValue) }
+            return
+        }
         let app = try report { () throws(AppError) in try loaded.effective() }
         if dryRun {
             let plan = try report { () throws(AppError) in try app.dryRun(approval: approval) }
