@@ -42,17 +42,15 @@ struct RunsController {
     }
 
     @Sendable func show(request: Request, context: ServerContext) async throws -> Response {
-        _ = try Access.require(.read, context, request: request)
         let id = try runId(context)
-        guard let run = try useCase({ () throws(AppError) in try app.runDetail(id: id) }) else { throw APIError.notFound("no run #\(id)") }
+        let run = try readableRun(id, request: request, context: context)
         return try JSONResponse.make(run)
     }
 
     @Sendable func showProgress(request: Request, context: ServerContext) async throws -> Response {
-        _ = try Access.require(.read, context, request: request)
         let id = try runId(context)
+        let run = try readableRun(id, request: request, context: context)
         if let snapshot = progress.snapshot(of: id) { return try JSONResponse.make(snapshot) }
-        guard let run = try useCase({ () throws(AppError) in try app.runDetail(id: id) }) else { throw APIError.notFound("no run #\(id)") }
         let phase: RunProgress.Phase = run.status == .running ? .applying : .finished
         return try JSONResponse.make(RunProgress.Snapshot(runId: id, phase: phase, done: 0, total: 0))
     }
@@ -83,6 +81,20 @@ struct RunsController {
         progress.track(id, tracker)
         struct Started: Encodable { var id: Int64; var progress: String; var run: String }
         return try JSONResponse.make(Started(id: id, progress: "/api/v1/runs/\(id)/progress", run: "/api/v1/runs/\(id)"), status: .accepted)
+    }
+
+    /// A run the principal may read: any, with read access; with a push token, only the runs that
+    /// token started (an agent waits for the run its push started, and reads nothing else).
+    private func readableRun(_ id: Int64, request: Request, context: ServerContext) throws(APIError) -> RunRecord {
+        if case .token(_, .push)? = context.principal {
+            guard let run = try useCase({ () throws(AppError) in try app.runDetail(id: id) }), run.startedBy == context.principal?.actor else {
+                throw APIError.forbidden("read runs it did not start (its scope is push)")
+            }
+            return run
+        }
+        _ = try Access.require(.read, context, request: request)
+        guard let run = try useCase({ () throws(AppError) in try app.runDetail(id: id) }) else { throw APIError.notFound("no run #\(id)") }
+        return run
     }
 
     private func runId(_ context: ServerContext) throws(APIError) -> Int64 {
