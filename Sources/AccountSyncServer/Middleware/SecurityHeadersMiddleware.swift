@@ -10,8 +10,17 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
         var response: Response
         do {
             response = try await next(request, context)
-        } catch let error as HTTPResponseError {
+        } catch let error as APIError {
             response = try error.response(from: request, context: context)
+        } catch let error as HTTPResponseError {
+            // Hummingbird's own errors (a body that does not decode, a route not found) in the
+            // API's one error shape: {code, message}.
+            let message = (error as? HTTPError)?.body ?? "\(error.status.reasonPhrase)"
+            let code = error.status == .notFound ? "NOT_FOUND" : error.status == .badRequest ? "BAD_REQUEST" : "HTTP_\(error.status.code)"
+            response = try APIError(error.status, code: code, error.status == .badRequest ? "the request body cannot be read: \(message)" : message)
+                .response(from: request, context: context)
+        } catch {
+            response = try APIError(.internalServerError, code: "INTERNAL", "the request failed: \(error)").response(from: request, context: context)
         }
         response.headers[.contentSecurityPolicy] = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
         response.headers[.init("X-Frame-Options")!] = "DENY"
