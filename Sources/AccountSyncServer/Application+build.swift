@@ -54,6 +54,7 @@ public func buildRouter(
     SettingsController(app: app).addRoutes(to: api)
     app.dropStalePushes()
     PushController(app: app, sessions: PushSessions(), progress: board).addRoutes(to: api)
+    LoginController(app: app, settings: settings, limiter: LoginLimiter()).addRoutes(to: api)
     ServiceController(app: app, registry: registry).addRoutes(to: router, api: api)
     return router
 }

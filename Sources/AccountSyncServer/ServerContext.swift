@@ -9,8 +9,12 @@ public struct ServerContext: RequestContext {
     /// Set when the principal came from a session cookie: state changes must carry this token.
     public var sessionCSRFToken: String?
 
+    /// The peer's address (nil when driven without a socket, in tests).
+    public let peerAddress: String?
+
     public init(source: Source) {
         coreContext = .init(source: source)
+        peerAddress = source.channel.remoteAddress?.ipAddress
     }
 
     /// Bodies of up to 64 MiB (dataset uploads); pushes of larger datasets arrive in chunks.

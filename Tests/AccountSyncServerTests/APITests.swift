@@ -34,7 +34,7 @@ struct APITests {
         let routes = try Self.documentedRoutes()
         #expect(routes.count >= 14)
         try await workspace.test { client in
-            for (method, path) in routes where path != "/healthz" {
+            for (method, path) in routes where path != "/healthz" && path != "/api/v1/login" {
                 let body = method == .get || method == .delete ? nil : ByteBuffer(string: "{}")
                 let response = try await client.execute(uri: path, method: method, headers: [.contentType: "application/json"], body: body)
                 #expect(response.status == .unauthorized, "\(method) \(path): \(response.status)")
@@ -53,7 +53,7 @@ struct APITests {
         let push = try workspace.token(.push)
         let routes = try Self.documentedRoutes()
         try await workspace.test { client in
-            for (method, path) in routes where method != .get {
+            for (method, path) in routes where method != .get && path != "/api/v1/login" && path != "/api/v1/logout" {
                 let body = method == .delete ? nil : ByteBuffer(string: "{}")
                 let response = try await client.execute(uri: path, method: method, headers: .json(read), body: body)
                 #expect(response.status == .forbidden, "\(method) \(path): \(response.status) \(response.text)")
@@ -248,6 +248,39 @@ struct APITests {
             let refused = try await client.execute(uri: "/api/v1/settings", method: .put, headers: .json(admin), body: ByteBuffer(string: #"{"users": {"dataset": "x"}}"#))
             #expect(refused.status == .conflict)
             #expect(refused.object["code"] as? String == "SETTINGS_PINNED")
+        }
+    }
+
+    @Test func signInSetsAStrictCookieAndFailedAttemptsAreLimited() async throws {
+        let workspace = try ServerWorkspace()
+        try workspace.app.addAdmin(name: "alice", password: "correct horse battery")
+        try await workspace.test { client in
+            let json: HTTPFields = [.contentType: "application/json"]
+            for attempt in 1...5 {
+                let wrong = try await client.execute(uri: "/api/v1/login", method: .post, headers: json, body: ByteBuffer(string: #"{"name":"alice","password":"wrong guess \#(attempt)"}"#))
+                #expect(wrong.status == .unauthorized)
+            }
+            let limited = try await client.execute(uri: "/api/v1/login", method: .post, headers: json, body: ByteBuffer(string: #"{"name":"alice","password":"correct horse battery"}"#))
+            #expect(limited.status == .tooManyRequests)
+            #expect(limited.object["code"] as? String == "TOO_MANY_ATTEMPTS")
+        }
+        try workspace.app.addAdmin(name: "bob", password: "another good password")
+        try await workspace.test { client in
+            let json: HTTPFields = [.contentType: "application/json"]
+            let signedIn = try await client.execute(uri: "/api/v1/login", method: .post, headers: json, body: ByteBuffer(string: #"{"name":"bob","password":"another good password"}"#))
+            #expect(signedIn.status == .ok)
+            let cookie = try #require(signedIn.headers[.setCookie])
+            #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Max-Age="))
+            let id = try #require(cookie.split(separator: ";").first?.split(separator: "=").last.map(String.init))
+            let csrf = try #require(signedIn.object["csrfToken"] as? String)
+            var session = HTTPFields()
+            session[.cookie] = "account_sync_session=\(id)"
+            #expect(try await client.execute(uri: "/api/v1/runs", method: .get, headers: session).status == .ok)
+            let noToken = try await client.execute(uri: "/api/v1/logout", method: .post, headers: session)
+            #expect(noToken.status == .forbidden)  // a change (ending the session) needs the CSRF token too
+            session[.init("X-CSRF-Token")!] = csrf
+            #expect(try await client.execute(uri: "/api/v1/logout", method: .post, headers: session).status == .noContent)
+            #expect(try await client.execute(uri: "/api/v1/runs", method: .get, headers: session).status == .unauthorized)
         }
     }
 }

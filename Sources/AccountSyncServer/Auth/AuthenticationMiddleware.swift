@@ -33,13 +33,15 @@ enum Access {
     case startRuns
     case pushDatasets
     case administer
+    /// Ending one's own session: anyone signed in, with the CSRF token when by session.
+    case signOut
 
     /// Throws 401 without a principal, 403 when its scope does not allow this.
     static func require(_ access: Access, _ context: ServerContext, request: Request) throws(APIError) -> Principal {
         guard let principal = context.principal else { throw APIError.unauthorized() }
         if case .token(_, let scope) = principal {
             let allowed: Bool = switch (scope, access) {
-            case (.admin, _): true
+            case (.admin, _), (_, .signOut): true
             case (.read, .read): true
             case (.push, .startRuns), (.push, .pushDatasets): true
             default: false
@@ -50,6 +52,7 @@ enum Access {
                 case .startRuns: "start runs"
                 case .pushDatasets: "push datasets"
                 case .administer: "change accounts or settings"
+                case .signOut: "sign out"
                 }
                 throw APIError.forbidden("\(what) (its scope is \(scope.rawValue))")
             }
