@@ -11,6 +11,9 @@ import SyncStore
 public struct AccountSync: Sendable {
     public let config: Configuration
     public let logger: Logger
+    /// The store, opened once and shared by every use case of this application (a server's
+    /// requests included), instead of once a call.
+    private let stores = StoreCache()
 
     public init(config: Configuration, logger: Logger) {
         self.config = config
@@ -28,7 +31,7 @@ public struct AccountSync: Sendable {
     }
 
     public func openStore() throws(AppError) -> AccountStore {
-        do { return try AccountStore(path: config.storePath) } catch { throw AppError(error) }
+        try stores.store(at: config.storePath)
     }
 
     /// Opens the store and runs `body` with it; store errors become `AppError`s.

@@ -9,7 +9,9 @@ import SyncCore
 /// once, so a crash leaves the store as it was before the run.
 public final class AccountStore: Sendable {
     public let path: String
-    let queue: DatabaseQueue
+    /// A pool: in WAL mode readers run side by side (a server's requests) and never wait for the
+    /// writer; writes are one at a time.
+    let queue: DatabasePool
 
     /// Opens (and if needed creates and migrates) the store at `path`.
     public init(path: String) throws(StoreError) {
@@ -33,10 +35,7 @@ public final class AccountStore: Sendable {
                     throw StoreError(.unavailable, "cannot create the store \(path): check that its folder is writable")
                 }
             }
-            queue = try DatabaseQueue(path: path, configuration: configuration)
-            try queue.writeWithoutTransaction { db in
-                try db.execute(sql: "PRAGMA journal_mode = WAL")
-            }
+            queue = try DatabasePool(path: path, configuration: configuration)
             // A store written by a newer account-sync has migrations we do not know: writing to it
             // as if it were ours could lose what the newer version keeps.
             let unknown = try queue.read { db in

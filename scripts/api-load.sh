@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Load figures for the API (a benchmark, not a test): a store of N users (default 100,000) and R runs
+# (default 1,000), a release `account-sync serve` on loopback, and wrk from Debian against
+# GET /api/v1/runs and GET /api/v1/users?query=…; prints requests per second and latency percentiles.
+#   scripts/api-load.sh [USERS] [RUNS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+users=${1:-100000}
+runs=${2:-1000}
+command -v wrk >/dev/null || { echo "api-load: needs wrk (apt-get install wrk)" >&2; exit 1; }
+swift build -c release --product account-sync >/dev/null
+bin="$(swift build -c release --show-bin-path)/account-sync"
+
+work=$(mktemp -d)
+pidfile="$work/serve.pid"
+cleanup() {
+    if [[ -s "$pidfile" ]]; then kill "$(cat "$pidfile")" 2>/dev/null || true; fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+cat >"$work/config.yaml" <<YAML
+store: { path: store.sqlite }
+server: { listen: "127.0.0.1:$port" }
+sync:
+  users: { dataset: people }
+  groups: { dataset: org }
+  safeguard: { maxUserDeletions: 100, maxGroupDeletions: 100 }
+YAML
+export ACCOUNT_SYNC_CONFIG="$work/config.yaml"
+python3 - "$work" "$users" <<'PY'
+import sys
+work, users = sys.argv[1], int(sys.argv[2])
+with open(f"{work}/org.csv", "w") as f:
+    f.write("groupId,name,parentGroupId\nroot,Root,\n")
+    for g in range(1000): f.write(f"g{g},Group {g},root\n")
+with open(f"{work}/people.csv", "w") as f:
+    f.write("account,name,email,groupIds\n")
+    for u in range(users): f.write(f"user{u},User Number {u},user{u}@example.com,g{u % 1000}\n")
+PY
+"$bin" datasets import --kind groups org "$work/org.csv" >/dev/null
+"$bin" datasets import --kind users people "$work/people.csv" >/dev/null
+"$bin" run --log-level error >/dev/null || true
+# The history: R runs (each a no-change run after the first is quick, but R of them take a while;
+# rows are added directly for speed).
+sqlite3 "$work/store.sqlite" "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $runs)
+  INSERT INTO runs (status, trigger, startedAt, finishedAt, counts, pid) SELECT 'success', 'scheduled', datetime('now', '-' || i || ' hours'), datetime('now', '-' || i || ' hours'), (SELECT counts FROM runs WHERE id = 1), 1 FROM n;"
+token=$("$bin" tokens create load --scope read 2>/dev/null | tail -1)
+"$bin" serve --log-level error >"$work/serve.log" 2>&1 &
+echo $! >"$pidfile"
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+
+echo "store: $users users, $(sqlite3 "$work/store.sqlite" 'SELECT COUNT(*) FROM runs') runs; wrk -t2 -c16 -d15s --latency"
+for path in "/api/v1/runs" "/api/v1/runs?status=success&page=10&perPage=20" "/api/v1/users?query=user4242" "/api/v1/users?query=Number%209&page=3"; do
+    echo "== GET $path"
+    wrk -t2 -c16 -d15s --latency -H "Authorization: Bearer $token" "http://127.0.0.1:$port$path" | grep -E "Requests/sec|Latency  |  50%|  99%|Non-2xx"
+done
