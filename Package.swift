@@ -91,6 +91,7 @@ let package = Package(
         .testTarget(name: "AccountSyncServerTests", dependencies: [
             "AccountSyncServer", "AccountSyncApp", "AccountSyncConfig", "SyncCore", "SyncStore", "SlapdFixture",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),

@@ -2,6 +2,7 @@ import AccountSyncApp
 import AccountSyncServer
 import Foundation
 import GRDB
+import HummingbirdOTP
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
@@ -282,5 +283,19 @@ struct APITests {
             #expect(try await client.execute(uri: "/api/v1/logout", method: .post, headers: session).status == .noContent)
             #expect(try await client.execute(uri: "/api/v1/runs", method: .get, headers: session).status == .unauthorized)
         }
+    }
+
+    @Test func aSecondFactorIsAskedForOnceTurnedOn() throws {
+        let workspace = try ServerWorkspace()
+        try workspace.app.addAdmin(name: "carol", password: "a long enough password")
+        let uri = try workspace.app.enableTOTP(name: "carol")
+        #expect(uri.hasPrefix("otpauth://totp/"))
+        // The URI carries the secret base32-encoded, for authenticator apps; the store has it plain.
+        let queue = try DatabaseQueue(path: workspace.app.config.storePath)
+        let secret = try #require(try queue.read { try String.fetchOne($0, sql: "SELECT totpSecret FROM admins WHERE name = 'carol'") })
+        #expect(try workspace.app.requiresTOTP(name: "carol"))
+        #expect(try workspace.app.login(name: "carol", password: "a long enough password", totpCode: nil) == nil)
+        let code = String(format: "%06d", TOTP(secret: secret).compute())
+        #expect(try workspace.app.login(name: "carol", password: "a long enough password", totpCode: code) != nil)
     }
 }
