@@ -15,12 +15,14 @@ import Prometheus
 /// let application = try buildApplication(app: app, settings: config.server, logger: logger)
 /// try await application.runService()   // until SIGTERM or SIGINT
 /// ```
-public func buildApplication(app: AccountSync, settings: ServerSettings, logger: Logger, board: ProgressBoard = ProgressBoard()) throws -> some ApplicationProtocol {
+public func buildApplication(
+    app: AccountSync, settings: ServerSettings, logger: Logger, board: ProgressBoard = ProgressBoard(), halfway: (@Sendable () -> Void)? = nil
+) throws -> some ApplicationProtocol {
     if !settings.usesTLS && !settings.isLoopback && !settings.allowPlainHTTP {
         throw ServerStartError(
             "refusing to serve plain HTTP on \(settings.host): passwords and tokens would cross the network in clear. Give server.tls (certFile, keyFile), or set server.allowPlainHTTP: true behind a TLS-terminating proxy")
     }
-    let router = buildRouter(app: app, settings: settings, board: board)
+    let router = buildRouter(app: app, settings: settings, board: board, halfway: halfway)
     let server: HTTPServerBuilder
     if let certificate = settings.certificateFile, let key = settings.keyFile {
         do {
@@ -42,14 +44,15 @@ public func buildApplication(app: AccountSync, settings: ServerSettings, logger:
 
 /// The router alone (the tests drive it without a socket, and `buildApplication` serves it).
 public func buildRouter(
-    app: AccountSync, settings: ServerSettings, registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), board: ProgressBoard = ProgressBoard()
+    app: AccountSync, settings: ServerSettings, registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), board: ProgressBoard = ProgressBoard(),
+    halfway: (@Sendable () -> Void)? = nil
 ) -> Router<ServerContext> {
     let router = Router(context: ServerContext.self)
     router.add(middleware: SecurityHeadersMiddleware(hsts: settings.usesTLS))
     router.add(middleware: RequestMetricsMiddleware(registry: registry))
     router.add(middleware: AuthenticationMiddleware(app: app))
     let api = router.group("api/v1")
-    RunsController(app: app, progress: board).addRoutes(to: api)
+    RunsController(app: app, progress: board, halfway: halfway).addRoutes(to: api)
     AccountsController(app: app).addRoutes(to: api)
     SettingsController(app: app).addRoutes(to: api)
     app.dropStalePushes()

@@ -89,4 +89,37 @@ struct ServeCLITests {
         #expect(try cli.run("admins", "remove", "alice").status == 0)
         #expect(try cli.run("admins", "remove", "alice").status == 66)
     }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/curl"), "needs curl"))
+    func sigtermDuringARunStartedThroughTheAPIRollsItBackAndRecordsIt() throws {
+        let cli = try CLI(config: CLI.unprotectedConfig.replacingOccurrences(of: "maxUserDeletions: 1,", with: "maxUserDeletions: 100,") + "\nserver: { listen: \"127.0.0.1:\(try Slapd.freePort())\" }\n")
+        try cli.importSample()
+        #expect(try cli.run("run").status == 0)
+        let before = try cli.run("users", "list", "--json").stdout
+        var users = "account,name,groupIds\nalice,Alice,eng\nbob,Bob,acme\n"
+        for index in 0..<20_000 { users += "user\(index),User \(index),eng\n" }
+        #expect(try cli.run("datasets", "import", "--kind", "users", "people", try cli.write("big.csv", users)).status == 0)
+        let config = try String(contentsOfFile: cli.configPath, encoding: .utf8)
+        let port = try #require(config.split(separator: "\"").first { $0.hasPrefix("127.0.0.1:") }.map { String($0.dropFirst("127.0.0.1:".count)) })
+        let token = try #require(try cli.run("tokens", "create", "ops", "--scope", "admin").stdout.split(separator: "\n").last.map(String.init))
+        let marker = cli.folder.appendingPathComponent("halfway").path
+        let (server, _, _) = try cli.start(["serve"], environment: ["ACCOUNT_SYNC_TEST_PAUSE_MID_APPLY": marker])
+        defer { if server.isRunning { kill(server.processIdentifier, SIGKILL) } }
+        var started = (status: 0, body: "")
+        for _ in 0..<100 where started.status != 202 {
+            usleep(100_000)
+            started = try curl(["-H", "Authorization: Bearer \(token)", "-H", "Content-Type: application/json", "-d", "{}", "http://127.0.0.1:\(port)/api/v1/runs"])
+        }
+        #expect(started.status == 202, "\(started.body)")
+        for _ in 0..<600 where !FileManager.default.fileExists(atPath: marker) { usleep(100_000) }
+        #expect(FileManager.default.fileExists(atPath: marker), "the run never reached the middle of its apply")
+        kill(server.processIdentifier, SIGTERM)
+        server.waitUntilExit()
+        #expect(server.terminationStatus == 0)
+        let (_, run) = try cli.json("history", "show", "2", "--json")
+        #expect(run["status"] as? String == "failed")
+        #expect((run["failure"] as? [String: Any])?["code"] as? String == "INTERRUPTED")
+        #expect((run["failure"] as? [String: Any])?["message"] as? String != nil)
+        #expect(try cli.run("users", "list", "--json").stdout == before)
+    }
 }

@@ -29,7 +29,7 @@ struct ServeCommand: ParsableCommand {
         let done = DispatchSemaphore(value: 0)
         Task {
             do {
-                let application = try buildApplication(app: app, settings: settings, logger: app.logger, board: board)
+                let application = try buildApplication(app: app, settings: settings, logger: app.logger, board: board, halfway: FaultInjection.pauseMidApply())
                 app.logger.notice("serving on \(settings.usesTLS ? "https" : "http")://\(settings.host):\(settings.port)")
                 try await application.runService()
             } catch {

@@ -8,6 +8,8 @@ import SyncStore
 struct RunsController {
     let app: AccountSync
     let progress: ProgressBoard
+    /// Test-only: called halfway through a run's apply (the fault tests pause there).
+    var halfway: (@Sendable () -> Void)?
 
     func addRoutes(to group: RouterGroup<ServerContext>) {
         group.get("runs", use: list)
@@ -74,7 +76,7 @@ struct RunsController {
         let trigger: RunTrigger = if case .token(_, .push) = principal { .agent } else { .api }
         let id: Int64
         do {
-            id = try await app.startRun(AccountSync.RunOptions(trigger: trigger, approval: approval, startedBy: principal.actor, progress: tracker))
+            id = try await app.startRun(AccountSync.RunOptions(trigger: trigger, approval: approval, halfway: halfway, startedBy: principal.actor, progress: tracker))
         } catch {
             throw APIError(error)
         }
