@@ -13,24 +13,7 @@ if [[ ! -x "$venv/bin/schemathesis" ]]; then
     "$venv/bin/pip" install -q "schemathesis==4.32.5"
 fi
 
-work=$(mktemp -d)
-pidfile="$work/serve.pid"
-cleanup() {
-    if [[ -s "$pidfile" ]]; then kill "$(cat "$pidfile")" 2>/dev/null || true; fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
-cat >"$work/config.yaml" <<YAML
-store: { path: store.sqlite }
-server: { listen: "127.0.0.1:$port" }
-sync:
-  users: { dataset: people }
-  groups: { dataset: org }
-  safeguard: { maxUserDeletions: 100, maxGroupDeletions: 100 }
-YAML
-export ACCOUNT_SYNC_CONFIG="$work/config.yaml"
+source scripts/throwaway-core.sh
 printf 'groupId,name,parentGroupId\nacme,Acme,\neng,Engineering,acme\n' >"$work/org.csv"
 printf 'account,name,email,groupIds\nalice,Alice,alice@example.com,eng\nbob,Bob,bob@example.com,acme\n' >"$work/people.csv"
 "$bin" datasets import --kind groups org "$work/org.csv" >/dev/null
@@ -38,12 +21,7 @@ printf 'account,name,email,groupIds\nalice,Alice,alice@example.com,eng\nbob,Bob,
 "$bin" run >/dev/null
 token=$("$bin" tokens create schemathesis --scope admin 2>/dev/null | tail -1)
 
-"$bin" serve --log-level warning >"$work/serve.log" 2>&1 &
-echo $! >"$pidfile"
-for _ in $(seq 1 100); do
-    curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break
-    sleep 0.1
-done
+start_core warning
 
 status=0
 "$venv/bin/schemathesis" run "http://127.0.0.1:$port/api/v1/openapi.yaml" \

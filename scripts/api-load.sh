@@ -11,23 +11,7 @@ command -v wrk >/dev/null || { echo "api-load: needs wrk (apt-get install wrk)" 
 swift build -c release --product account-sync >/dev/null
 bin="$(swift build -c release --show-bin-path)/account-sync"
 
-work=$(mktemp -d)
-pidfile="$work/serve.pid"
-cleanup() {
-    if [[ -s "$pidfile" ]]; then kill "$(cat "$pidfile")" 2>/dev/null || true; fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
-cat >"$work/config.yaml" <<YAML
-store: { path: store.sqlite }
-server: { listen: "127.0.0.1:$port" }
-sync:
-  users: { dataset: people }
-  groups: { dataset: org }
-  safeguard: { maxUserDeletions: 100, maxGroupDeletions: 100 }
-YAML
-export ACCOUNT_SYNC_CONFIG="$work/config.yaml"
+source scripts/throwaway-core.sh
 python3 - "$work" "$users" <<'PY'
 import sys
 work, users = sys.argv[1], int(sys.argv[2])
@@ -46,9 +30,7 @@ PY
 sqlite3 "$work/store.sqlite" "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $runs)
   INSERT INTO runs (status, trigger, startedAt, finishedAt, counts, pid) SELECT 'success', 'scheduled', datetime('now', '-' || i || ' hours'), datetime('now', '-' || i || ' hours'), (SELECT counts FROM runs WHERE id = 1), 1 FROM n;"
 token=$("$bin" tokens create load --scope read 2>/dev/null | tail -1)
-"$bin" serve --log-level error >"$work/serve.log" 2>&1 &
-echo $! >"$pidfile"
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+start_core error
 
 echo "store: $users users, $(sqlite3 "$work/store.sqlite" 'SELECT COUNT(*) FROM runs') runs; wrk -t2 -c16 -d15s --latency"
 for path in "/api/v1/runs" "/api/v1/runs?status=success&page=10&perPage=20" "/api/v1/users?query=user4242" "/api/v1/users?query=Number%209&page=3"; do

@@ -101,4 +101,18 @@ final class CLI {
         #expect(try run("datasets", "import", "--kind", "groups", "org", org).status == 0)
         #expect(try run("datasets", "import", "--kind", "users", "people", people).status == 0)
     }
+
+    /// curl with its status code: the body, and the HTTP status (0 when no answer).
+    static func curl(_ arguments: [String]) throws -> (status: Int, body: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        process.arguments = ["-s", "-o", "-", "-w", "\n%{http_code}", "--max-time", "30"] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        return (Int(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n"))
+    }
 }
