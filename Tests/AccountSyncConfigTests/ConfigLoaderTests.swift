@@ -109,10 +109,15 @@ struct ConfigLoaderTests {
 
 @Suite("The example configs in config/")
 struct ExampleConfigTests {
-    @Test(arguments: ["openldap.yaml", "active-directory.yaml", "files.yaml"])
+    @Test(arguments: ["openldap.yaml", "active-directory.yaml", "files.yaml", "agent.yaml"])
     func exampleIsValid(name: String) throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let config = try ConfigLoader.load(path: root.appendingPathComponent("config").appendingPathComponent(name).path)
+        if name == "agent.yaml" {
+            // An agent: no sync settings of its own; the core's govern.
+            #expect(!config.syncPinned && config.core?.agent == "hq-dc1" && config.source?.bindDN == "svc-account-sync@corp.example.com")
+            return
+        }
         #expect(config.usersDataset != nil)
         if name != "files.yaml" {
             #expect(config.source?.connection.tls.verifyCertificate == true)
