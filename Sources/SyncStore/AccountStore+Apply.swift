@@ -9,6 +9,7 @@ extension AccountStore {
         onProgress: ((Int, Int) -> Void)? = nil
     ) throws {
         let actor = "run #\(runId)"
+        if !plan.userChanges.isEmpty { try markUsersChanged(db) }
         let date = date.databaseValue  // formatted once, not once a row
         let audit = try db.cachedStatement(sql: """
             INSERT INTO user_changes (userId, account, runId, actor, at, field, old, new) VALUES (?, ?, ?, ?, ?, ?, ?, ?)

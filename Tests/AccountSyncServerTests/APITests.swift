@@ -162,6 +162,9 @@ struct APITests {
             let edit = try await client.execute(
                 uri: "/api/v1/users/u5", method: .patch, headers: .json(admin), body: ByteBuffer(string: #"{"mobile": "+44 7700 900005", "disabled": true}"#))
             #expect(edit.status == .ok, "\(edit.text)")
+            // The search index follows the edit (it is rebuilt at the first search after a change).
+            let byMobile = try await client.execute(uri: "/api/v1/users?query=900005", method: .get, headers: .bearer(read))
+            #expect(byMobile.object["total"] as? Int == 1)
             let history = try await client.execute(uri: "/api/v1/users/u5/history", method: .get, headers: .bearer(read))
             let changes = try #require(history.json as? [[String: Any]])
             #expect(changes.contains { $0["field"] as? String == "mobile" && $0["actor"] as? String == "token:ops" })
