@@ -27,6 +27,17 @@ extension AccountSync {
         }
     }
 
+    /// One page of a run's items, filtered; nil when there is no such run.
+    public func runItems(
+        id: Int64, kind: ItemKind?, action: ItemAction?, code: String?, page: Int, perPage: Int
+    ) throws(AppError) -> Page<RunItem>? {
+        try withStore { store in
+            guard try store.run(id: id, itemsIncluded: false) != nil else { return nil }
+            let found = try store.runItems(runId: id, kind: kind, action: action, code: code, limit: perPage, offset: (page - 1) * perPage)
+            return Page(items: found.items, page: page, perPage: perPage, total: found.total)
+        }
+    }
+
     /// Records runs still `running` as `INTERRUPTED` when the run lock is free (their process is
     /// dead). When a live run holds the lock, or the lock cannot be taken here (a reader without
     /// write access), the history is left as it is.

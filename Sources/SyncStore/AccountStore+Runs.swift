@@ -150,16 +150,62 @@ extension AccountStore {
     }
 
     /// One run with all its items, or nil.
+    /// One run without its items (they may be a million: page them with `runItems`).
+    public func run(id: Int64, itemsIncluded: Bool) throws(StoreError) -> RunRecord? {
+        guard !itemsIncluded else { return try run(id: id) }
+        return try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]).map { try Self.runRecord($0, items: []) }
+        }
+    }
+
     public func run(id: Int64) throws(StoreError) -> RunRecord? {
         try read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]) else { return nil }
-            let items = try Row.fetchAll(db, sql: "SELECT kind, key, action, code, message FROM run_items WHERE runId = ? ORDER BY seq", arguments: [id]).map { item in
-                RunItem(
-                    kind: ItemKind(rawValue: try item.decode(atIndex: 0)) ?? .user, key: try item.decode(atIndex: 1), action: ItemAction(rawValue: try item.decode(atIndex: 2)) ?? .update,
-                    code: (try item.decode(String?.self, atIndex: 3)).flatMap(ItemCode.init(rawValue:)), message: try item.decode(atIndex: 4))
-            }
+            let items = try Row.fetchAll(db, sql: "SELECT kind, key, action, code, message FROM run_items WHERE runId = ? ORDER BY seq", arguments: [id]).map(Self.runItem)
             return try Self.runRecord(row, items: items)
         }
+    }
+
+    /// One page of a run's items, filtered (kind, action, code: a code, `none` for applied
+    /// changes, `any` for every failure or warning), and how many match: a run of a million
+    /// creates is read twenty items at a time.
+    public func runItems(
+        runId: Int64, kind: ItemKind? = nil, action: ItemAction? = nil, code: String? = nil, limit: Int, offset: Int
+    ) throws(StoreError) -> (items: [RunItem], total: Int) {
+        try read { db in
+            var conditions = ["runId = ?"]
+            var arguments: StatementArguments = [runId]
+            if let kind {
+                conditions.append("kind = ?")
+                arguments += [kind.rawValue]
+            }
+            if let action {
+                conditions.append("action = ?")
+                arguments += [action.rawValue]
+            }
+            switch code {
+            case nil: break
+            case "none": conditions.append("code IS NULL")
+            case "any": conditions.append("code IS NOT NULL")
+            case let code?:
+                conditions.append("code = ?")
+                arguments += [code]
+            }
+            let whereClause = conditions.joined(separator: " AND ")
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run_items WHERE \(whereClause)", arguments: arguments) ?? 0
+            let items = try Row.fetchAll(
+                db, sql: "SELECT kind, key, action, code, message FROM run_items WHERE \(whereClause) ORDER BY seq LIMIT ? OFFSET ?",
+                arguments: arguments + [limit, offset]
+            ).map(Self.runItem)
+            return (items, total)
+        }
+    }
+
+    private static func runItem(_ item: Row) throws -> RunItem {
+        RunItem(
+            kind: ItemKind(rawValue: try item.decode(atIndex: 0)) ?? .user, key: try item.decode(atIndex: 1),
+            action: ItemAction(rawValue: try item.decode(atIndex: 2)) ?? .update,
+            code: (try item.decode(String?.self, atIndex: 3)).flatMap(ItemCode.init(rawValue:)), message: try item.decode(atIndex: 4))
     }
 
     static func finish(

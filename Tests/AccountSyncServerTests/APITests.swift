@@ -138,6 +138,14 @@ struct APITests {
             // The same bytes as `history show ID --json`.
             let record = try #require(try workspace.app.runDetail(id: Int64(id)))
             #expect(Array(buffer: shown.body) == Array(try JSONDocument.encode(record)))
+            // The items behind a count, a page at a time.
+            let created = try await client.execute(uri: "/api/v1/runs/\(id)/items?kind=user&action=create&code=none&perPage=20&page=3", method: .get, headers: .bearer(read))
+            #expect(created.object["total"] as? Int == 50)
+            #expect((created.object["items"] as? [[String: Any]])?.count == 10)
+            let failures = try await client.execute(uri: "/api/v1/runs/\(id)/items?code=any", method: .get, headers: .bearer(read))
+            #expect(failures.object["total"] as? Int == 0)
+            let badCode = try await client.execute(uri: "/api/v1/runs/\(id)/items?code=OOPS", method: .get, headers: .bearer(read))
+            #expect(badCode.status == .badRequest)
             let missing = try await client.execute(uri: "/api/v1/runs/999", method: .get, headers: .bearer(read))
             #expect(missing.status == .notFound)
         }

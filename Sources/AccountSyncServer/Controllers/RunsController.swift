@@ -16,6 +16,7 @@ struct RunsController {
         group.post("runs", use: start)
         group.get("runs/:id", use: show)
         group.get("runs/:id/progress", use: showProgress)
+        group.get("runs/:id/items", use: items)
     }
 
     /// The body of `POST /api/v1/runs`.
@@ -47,6 +48,38 @@ struct RunsController {
         let id = try runId(context)
         let run = try readableRun(id, request: request, context: context)
         return try JSONResponse.make(run)
+    }
+
+    /// A page of a run's items: `kind`, `action`, `code` (a code, `none` or `any`) filter them.
+    @Sendable func items(request: Request, context: ServerContext) async throws -> Response {
+        _ = try Access.require(.read, context, request: request)
+        let id = try runId(context)
+        let query = Query(request: request)
+        var kind: ItemKind?
+        if let text = query.string("kind"), !text.isEmpty {
+            guard let parsed = ItemKind(rawValue: text) else { throw APIError.badParameter("kind", "'\(text)' is not user or group") }
+            kind = parsed
+        }
+        var action: ItemAction?
+        if let text = query.string("action"), !text.isEmpty {
+            guard let parsed = ItemAction(rawValue: text) else {
+                throw APIError.badParameter("action", "'\(text)' is not one of \(ItemAction.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            action = parsed
+        }
+        var code: String?
+        if let text = query.string("code"), !text.isEmpty {
+            guard text == "none" || text == "any" || ItemCode(rawValue: text) != nil else {
+                throw APIError.badParameter("code", "'\(text)' is not an item code, none or any")
+            }
+            code = text
+        }
+        let page = try query.int("page", default: 1, range: 1...1_000_000)
+        let perPage = try query.int("perPage", default: 50, range: 1...500)
+        guard let found = try useCase({ () throws(AppError) in try app.runItems(id: id, kind: kind, action: action, code: code, page: page, perPage: perPage) }) else {
+            throw APIError.notFound("no run #\(id)")
+        }
+        return try JSONResponse.make(found)
     }
 
     @Sendable func showProgress(request: Request, context: ServerContext) async throws -> Response {
