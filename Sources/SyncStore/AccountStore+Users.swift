@@ -57,7 +57,7 @@ extension AccountStore {
     public func usersPage(query: String?, disabledOnly: Bool, limit: Int, offset: Int) throws(StoreError) -> (users: [ExistingUser], total: Int) {
         let query = query ?? ""
         // Three characters or more: the trigram index (brought up to date first); fewer: a scan.
-        let indexed = query.count >= 3
+        let indexed = query.count >= 3 && !query.unicodeScalars.contains { $0.value < 0x20 }
         if indexed { try refreshUserSearchIndex() }
         return try read { db in
             var conditions: [String] = []

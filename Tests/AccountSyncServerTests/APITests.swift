@@ -164,6 +164,8 @@ struct APITests {
             #expect(search.object["total"] as? Int == 11)  // u2, u20…u29
             let byEmail = try await client.execute(uri: "/api/v1/users?query=U7%40EXAMPLE", method: .get, headers: .bearer(read))
             #expect(byEmail.object["total"] as? Int == 1)
+            let control = try await client.execute(uri: "/api/v1/users?query=ab%00cd", method: .get, headers: .bearer(read))
+            #expect(control.status == .badRequest)  // found by schemathesis: a NUL reached the search index
             let wildcard = try await client.execute(uri: "/api/v1/users?query=%25", method: .get, headers: .bearer(read))
             #expect(wildcard.object["total"] as? Int == 0)
 

@@ -36,6 +36,9 @@ struct AccountsController {
         let perPage = try query.int("perPage", default: 50, range: 1...500)
         let search = query.string("query").map { $0.trimmingCharacters(in: .whitespaces) }
         if let search, search.count > 200 { throw APIError.badParameter("query", "at most 200 characters") }
+        if let search, search.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            throw APIError.badParameter("query", "control characters cannot be searched for")
+        }
         let disabled = try query.bool("disabled") ?? false
         return try JSONResponse.make(try useCase { () throws(AppError) in try app.usersPage(query: search, disabledOnly: disabled, page: page, perPage: perPage) })
     }
