@@ -141,21 +141,15 @@ public struct AccountSync: Sendable {
                 ])
             }
             do throws(StoreError) {
-                var notices: [RunItem] = []
-                if config.source != nil {
-                    switch try pullIntoStore(store) {
-                    case .failure(let failure):
-                        if termination.requested { throw StoreError(.cancelled, "stopped during the pull") }
-                        try store.failRun(runId, failure: failure)
-                        guard let record = try store.run(id: runId) else { throw StoreError(.unavailable, "run #\(runId) vanished from the store") }
-                        logEnd(record)
-                        return record
-                    case .success(let pulled): notices = pulled
-                    }
+                switch config.source != nil ? try pullIntoStore(store) : .success([]) {
+                case .failure(let failure):
+                    if termination.requested { throw StoreError(.cancelled, "stopped during the pull") }
+                    try store.failRun(runId, failure: failure)
+                case .success(let notices):
+                    if termination.requested { throw StoreError(.cancelled, "stopped after the pull") }
+                    options.progress?.update(phase: .planning)
+                    try planAndApply(runId, store: store, approval: approval, notices: notices, halfway: options.halfway, progress: options.progress)
                 }
-                if termination.requested { throw StoreError(.cancelled, "stopped after the pull") }
-                options.progress?.update(phase: .planning)
-                try planAndApply(runId, store: store, approval: approval, notices: notices, halfway: options.halfway, progress: options.progress)
             } catch where error.kind == .cancelled || termination.requested {
                 try store.failRun(runId, failure: RunFailure(
                     code: .interrupted,
@@ -203,9 +197,7 @@ public struct AccountSync: Sendable {
         if let window = config.policy.safeguard.window {
             recent = try store.deletions(since: now.addingTimeInterval(-Double(window.days) * 86_400))
         }
-        let source = config.source.map { source in
-            "pulled from \(source.connection.uris.joined(separator: ", ")) under base \(source.users.base) with filter \(source.users.filter)"
-        }
+        let source = config.source.map { source in "pulled from \(source.connection.uris.joined(separator: ", ")) \(Self.scope(source))" }
         return RunContext(now: now, runId: runId, recentDeletions: recent, approval: approval, sourceDescription: source, sourceNotices: notices)
     }
 
@@ -267,10 +259,15 @@ public struct AccountSync: Sendable {
         return .success(pulled.notices)
     }
 
+    /// Where a pull looks for people: "under base B with filter F".
+    private static func scope(_ source: DirectorySettings) -> String {
+        "under base \(source.users.base) with filter \(source.users.filter)"
+    }
+
     /// Plain words for a pull that found no users, naming the base and filter used; nil otherwise.
     public func emptyPullWarning(_ pulled: PulledDatasets) -> String? {
         guard pulled.users.isEmpty, let source = config.source else { return nil }
-        return "SOURCE_EMPTY: the directory returned no users under base \(source.users.base) with filter \(source.users.filter). A run would stop with SOURCE_EMPTY rather than disable anyone. Check the base DN, the filter, and that the bind account can still read the people (an account that lost read access sees an empty directory)"
+        return "SOURCE_EMPTY: the directory returned no users \(Self.scope(source)). A run would stop with SOURCE_EMPTY rather than disable anyone. Check the base DN, the filter, and that the bind account can still read the people (an account that lost read access sees an empty directory)"
     }
 
     /// `pull` into the store: stores both datasets, unless the pull found no users while the store
