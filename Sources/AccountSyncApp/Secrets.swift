@@ -5,18 +5,8 @@ import Foundation
 /// systemd credential (`$CREDENTIALS_DIRECTORY/NAME`). One trailing newline is dropped. The
 /// password is never logged or put in an error message.
 public enum Secrets {
-    /// The config keys a secret's source is named by, for messages.
-    struct Keys {
-        var file: String
-        var environment: String
-        var credential: String
-
-        static let bindPassword = Keys(file: "source.bind.passwordFile", environment: "source.bind.passwordEnv", credential: "source.bind.credential")
-        static let coreToken = Keys(file: "core.token.file", environment: "core.token.env", credential: "core.token.credential")
-    }
-
-    static func read(_ source: SecretSource, keys: Keys = .bindPassword, environment: [String: String] = ProcessInfo.processInfo.environment) throws(AppError) -> String {
-        if keys.file == Keys.bindPassword.file, let problem = SecretSourceCheck.problem(source) { throw AppError(.configInvalid, problem) }
+    static func read(_ source: SecretSource, keys: SecretKeyNames = .bindPassword, environment: [String: String] = ProcessInfo.processInfo.environment) throws(AppError) -> String {
+        if let problem = SecretSourceCheck.problem(source, keys: keys) { throw AppError(.configInvalid, problem) }
         switch source {
         case .environment(let name):
             guard let value = environment[name], !value.isEmpty else {

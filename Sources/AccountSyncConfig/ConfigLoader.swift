@@ -224,6 +224,7 @@ public enum ConfigLoader {
             if let name = reader.string(sources["credential"], path: "core.token.credential", nonEmpty: true) { found.append(.credential(name)) }
             if found.count != 1 { reader.problem("core.token", tokenNode.mark?.line, "give exactly one of file, env, credential (the token is never written in this file)") }
             token = found.first
+            if let token, let problem = SecretSourceCheck.problem(token, keys: .coreToken) { reader.problem("core.token", tokenNode.mark?.line, problem) }
         } else {
             reader.problem("core.token", node.mark?.line, "missing: where the push token is (file, env or credential); create one on the core with account-sync tokens create NAME --scope push")
         }

@@ -37,24 +37,40 @@ public enum ReferralPolicy: String, Sendable, CaseIterable {
     case fail, skip
 }
 
+/// The config keys a secret's source is named by (for messages): the bind password's and the
+/// agent's push token's.
+public struct SecretKeyNames: Sendable {
+    public var file: String
+    public var environment: String
+    public var credential: String
+    /// What the secret is, in messages: "password", "token".
+    public var secret: String
+
+    public static let bindPassword = SecretKeyNames(
+        file: "source.bind.passwordFile", environment: "source.bind.passwordEnv", credential: "source.bind.credential", secret: "password")
+    public static let coreToken = SecretKeyNames(
+        file: "core.token.file", environment: "core.token.env", credential: "core.token.credential", secret: "token")
+}
+
 /// Whether a secret source is what its key says (a variable name, a file path, a credential name),
-/// so that a password written there by mistake is refused without ever being repeated in a
+/// so that a secret written there by mistake is refused without ever being repeated in a
 /// message, a log or the history.
 public enum SecretSourceCheck {
     /// The problem with the source, naming the key but never its value; nil when it is fine.
-    public static func problem(_ source: SecretSource) -> String? {
-        let hidden = "(the value is not shown, in case it is the password itself)"
+    public static func problem(_ source: SecretSource, keys: SecretKeyNames = .bindPassword) -> String? {
+        let secret = keys.secret
+        let hidden = "(the value is not shown, in case it is the \(secret) itself)"
         switch source {
         case .environment(let name):
             let valid = name.first.map { $0 == "_" || ($0.isASCII && $0.isLetter) } == true
                 && name.allSatisfy { $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }
-            return valid ? nil : "source.bind.passwordEnv must be the name of an environment variable (letters, digits and _) that holds the password, not the password \(hidden)"
+            return valid ? nil : "\(keys.environment) must be the name of an environment variable (letters, digits and _) that holds the \(secret), not the \(secret) \(hidden)"
         case .file(let path):
             let valid = path.contains("/") && !path.contains(where: { $0.isWhitespace || $0.isNewline }) && !path.contains("\0")
-            return valid ? nil : "source.bind.passwordFile must be the path of the file that holds the password, e.g. /etc/account-sync/bind.pw, not the password \(hidden)"
+            return valid ? nil : "\(keys.file) must be the path of the file that holds the \(secret), e.g. /etc/account-sync/bind.pw, not the \(secret) \(hidden)"
         case .credential(let name):
             let valid = !name.isEmpty && name.count <= 255 && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "_.-:@".contains($0)) }
-            return valid ? nil : "source.bind.credential must be the name of a systemd credential (LoadCredential=NAME:…), not the password \(hidden)"
+            return valid ? nil : "\(keys.credential) must be the name of a systemd credential (LoadCredential=NAME:…), not the \(secret) \(hidden)"
         }
     }
 }
