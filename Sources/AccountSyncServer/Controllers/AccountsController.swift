@@ -54,13 +54,7 @@ struct AccountsController {
         let principal = try Access.require(.administer, context, request: request)
         let account = try self.account(context)
         let body = try await request.decode(as: UserEditRequest.self, context: context)
-        var type: AccountType?
-        if let text = body.accountType {
-            guard let parsed = AccountType(rawValue: text) else {
-                throw APIError.badParameter("accountType", "'\(text)' is not one of \(AccountType.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            type = parsed
-        }
+        let type = try body.accountType.map { text throws(APIError) in try Query.parse(text, name: "accountType", as: AccountType.self) }
         let edit = UserEdit(name: body.name, email: body.email, mobile: body.mobile, accountType: type, disabled: body.disabled)
         let changes = try useCase { () throws(AppError) in try app.editUser(account: account, edit, actor: principal.actor) }
         return try JSONResponse.make(changes)

@@ -49,6 +49,20 @@ struct Query {
         throw APIError.badParameter(name, "'\(text)' is not a date-time like 2026-11-24T08:30:00Z or a day like 2026-11-24")
     }
 
+    /// A parameter that must be one of a type's values; nil when absent or empty.
+    func choice<T: RawRepresentable & CaseIterable>(_ name: String, of type: T.Type) throws(APIError) -> T? where T.RawValue == String {
+        guard let text = string(name), !text.isEmpty else { return nil }
+        return try Self.parse(text, name: name, as: type)
+    }
+
+    /// One of a type's values, or a 400 naming the parameter and listing the values.
+    static func parse<T: RawRepresentable & CaseIterable>(_ text: String, name: String, as type: T.Type) throws(APIError) -> T where T.RawValue == String {
+        guard let value = T(rawValue: text) else {
+            throw APIError.badParameter(name, "'\(text)' is not one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return value
+    }
+
     /// Every value of a repeatable parameter (`status=failed&status=success`, or comma-separated).
     func all(_ name: String) -> [String] {
         request.uri.queryParameters.getAll(name).flatMap { $0.split(separator: ",").map(String.init) }

@@ -31,12 +31,7 @@ struct RunsController {
         _ = try Access.require(.read, context, request: request)
         let query = Query(request: request)
         var statuses = Set<RunStatus>()
-        for text in query.all("status") {
-            guard let status = RunStatus(rawValue: text) else {
-                throw APIError.badParameter("status", "'\(text)' is not one of \(RunStatus.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            statuses.insert(status)
-        }
+        for text in query.all("status") { statuses.insert(try Query.parse(text, name: "status", as: RunStatus.self)) }
         let filter = RunFilter(from: try query.date(_name: "from"), to: try query.date(_name: "to"), statuses: statuses)
         let page = try query.int("page", default: 1, range: 1...1_000_000)
         let perPage = try query.int("perPage", default: 20, range: 1...200)
@@ -55,18 +50,8 @@ struct RunsController {
         _ = try Access.require(.read, context, request: request)
         let id = try runId(context)
         let query = Query(request: request)
-        var kind: ItemKind?
-        if let text = query.string("kind"), !text.isEmpty {
-            guard let parsed = ItemKind(rawValue: text) else { throw APIError.badParameter("kind", "'\(text)' is not user or group") }
-            kind = parsed
-        }
-        var action: ItemAction?
-        if let text = query.string("action"), !text.isEmpty {
-            guard let parsed = ItemAction(rawValue: text) else {
-                throw APIError.badParameter("action", "'\(text)' is not one of \(ItemAction.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            action = parsed
-        }
+        let kind = try query.choice("kind", of: ItemKind.self)
+        let action = try query.choice("action", of: ItemAction.self)
         var code: String?
         if let text = query.string("code"), !text.isEmpty {
             guard text == "none" || text == "any" || ItemCode(rawValue: text) != nil else {
