@@ -20,10 +20,11 @@ extension AccountSync {
     }
 
     /// One run with its items, or nil; settled like `history`.
-    public func runDetail(id: Int64) throws(AppError) -> RunRecord? {
+    /// - Parameter includingItems: false reads the run alone (its items may be a million).
+    public func runDetail(id: Int64, includingItems: Bool = true) throws(AppError) -> RunRecord? {
         try withStore { store in
             try settleDeadRuns(store)
-            return try store.run(id: id)
+            return try store.run(id: id, itemsIncluded: includingItems)
         }
     }
 

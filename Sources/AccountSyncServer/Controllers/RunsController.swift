@@ -41,7 +41,7 @@ struct RunsController {
 
     @Sendable func show(request: Request, context: ServerContext) async throws -> Response {
         let id = try runId(context)
-        let run = try readableRun(id, request: request, context: context)
+        let run = try readableRun(id, includingItems: true, request: request, context: context)
         return try JSONResponse.make(run)
     }
 
@@ -69,7 +69,8 @@ struct RunsController {
 
     @Sendable func showProgress(request: Request, context: ServerContext) async throws -> Response {
         let id = try runId(context)
-        let run = try readableRun(id, request: request, context: context)
+        // Polled every quarter second by a waiting agent: the run alone, never its items.
+        let run = try readableRun(id, includingItems: false, request: request, context: context)
         if let snapshot = progress.snapshot(of: id) { return try JSONResponse.make(snapshot) }
         let phase: RunProgress.Phase = run.status == .running ? .applying : .finished
         return try JSONResponse.make(RunProgress.Snapshot(runId: id, phase: phase, done: 0, total: 0))
@@ -105,15 +106,15 @@ struct RunsController {
 
     /// A run the principal may read: any, with read access; with a push token, only the runs that
     /// token started (an agent waits for the run its push started, and reads nothing else).
-    private func readableRun(_ id: Int64, request: Request, context: ServerContext) throws(APIError) -> RunRecord {
-        if case .token(_, .push)? = context.principal {
-            guard let run = try useCase({ () throws(AppError) in try app.runDetail(id: id) }), run.startedBy == context.principal?.actor else {
-                throw APIError.forbidden("read runs it did not start (its scope is push)")
-            }
+    private func readableRun(_ id: Int64, includingItems: Bool, request: Request, context: ServerContext) throws(APIError) -> RunRecord {
+        let isPushToken = if case .token(_, .push)? = context.principal { true } else { false }
+        if !isPushToken { _ = try Access.require(.read, context, request: request) }
+        let run = try useCase { () throws(AppError) in try app.runDetail(id: id, includingItems: includingItems) }
+        if isPushToken {
+            guard let run, run.startedBy == context.principal?.actor else { throw APIError.forbidden("read runs it did not start (its scope is push)") }
             return run
         }
-        _ = try Access.require(.read, context, request: request)
-        guard let run = try useCase({ () throws(AppError) in try app.runDetail(id: id) }) else { throw APIError.notFound("no run #\(id)") }
+        guard let run else { throw APIError.notFound("no run #\(id)") }
         return run
     }
 
