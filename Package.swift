@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
     ],
     targets: [
         // OpenLDAP's C API: module map and shim header over ldap.h / lber.h (Debian: libldap2-dev).
@@ -50,7 +52,7 @@ let package = Package(
             .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        // The core as a service: the HTTP API, authentication, metrics (Hummingbird). `serve` runs it.
+        // The core as a service: the HTTP API, the Admin Center pages, authentication, metrics (Hummingbird). `serve` runs it.
         .target(name: "AccountSyncServer", dependencies: [
             "AccountSyncApp", "SyncCore", "SyncStore", "AccountSyncConfig",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -60,6 +62,8 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CompressNIO", package: "compress-nio"),
+            .product(name: "Mustache", package: "swift-mustache"),
+            .product(name: "MultipartKit", package: "multipart-kit"),
         ], resources: [.copy("Resources")]),
         // The connector agent's side of a push: complete datasets, gzip-streamed over HTTPS to the core.
         .target(name: "AccountSyncAgent", dependencies: [

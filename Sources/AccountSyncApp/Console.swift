@@ -42,8 +42,12 @@ public struct Health: Codable, Sendable {
 /// The use cases the console and the API read and change accounts through (the CLI's `users`,
 /// `groups`, `datasets` and `resources` commands share them).
 extension AccountSync {
-    public func usersPage(query: String?, disabledOnly: Bool, page: Int, perPage: Int) throws(AppError) -> Page<UserView> {
-        let found = try withStore { try $0.usersPage(query: query, disabledOnly: disabledOnly, limit: perPage, offset: (page - 1) * perPage) }
+    /// A page of users, by account: those matching `query` (account, name, email, mobile), only the
+    /// disabled ones, or only the members of one group.
+    public func usersPage(query: String?, disabledOnly: Bool, memberOf groupId: String? = nil, page: Int, perPage: Int) throws(AppError) -> Page<UserView> {
+        let found = try withStore {
+            try $0.usersPage(query: query, disabledOnly: disabledOnly, memberOf: groupId, limit: perPage, offset: (page - 1) * perPage)
+        }
         return Page(items: found.users.map(UserView.init), page: page, perPage: perPage, total: found.total)
     }
 

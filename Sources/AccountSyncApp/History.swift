@@ -30,13 +30,24 @@ extension AccountSync {
 
     /// One page of a run's items, filtered; nil when there is no such run.
     public func runItems(
-        id: Int64, kind: ItemKind?, action: ItemAction?, code: String?, page: Int, perPage: Int
+        id: Int64, kind: ItemKind?, actions: [ItemAction] = [], code: String? = nil, itemClass: ItemClass? = nil, page: Int, perPage: Int
     ) throws(AppError) -> Page<RunItem>? {
         try withStore { store in
             guard try store.run(id: id, itemsIncluded: false) != nil else { return nil }
-            let found = try store.runItems(runId: id, kind: kind, action: action, code: code, limit: perPage, offset: (page - 1) * perPage)
+            let found = try store.runItems(
+                runId: id, kind: kind, actions: actions, code: code, itemClass: itemClass, limit: perPage, offset: (page - 1) * perPage)
             return Page(items: found.items, page: page, perPage: perPage, total: found.total)
         }
+    }
+
+    /// How many items of a run fall in each kind, action and class.
+    public func runItemTally(id: Int64) throws(AppError) -> [RunItemGroup: Int] {
+        try withStore { try $0.runItemTally(runId: id) }
+    }
+
+    /// The run that used the approval of a stopped run's list, if one did (an approval is used once).
+    public func approvalUsedBy(runId: Int64) throws(AppError) -> Int64? {
+        try withStore { try $0.runApplied(withApprovalOf: runId) }
     }
 
     /// Records runs still `running` as `INTERRUPTED` when the run lock is free (their process is

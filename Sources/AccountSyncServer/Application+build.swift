@@ -57,8 +57,15 @@ public func buildRouter(
     SettingsController(app: app).addRoutes(to: api)
     app.dropStalePushes()
     PushController(app: app, sessions: PushSessions(), progress: board).addRoutes(to: api)
-    LoginController(app: app, settings: settings, limiter: LoginLimiter()).addRoutes(to: api)
+    let signIn = SignIn(app: app, settings: settings, limiter: LoginLimiter())
+    LoginController(signIn: signIn).addRoutes(to: api)
     ServiceController(app: app, registry: registry).addRoutes(to: router, api: api)
+    // The Admin Center: server-rendered pages on the same use cases, errors as pages.
+    let renderer = PageRenderer.shipped
+    AssetsController().addRoutes(to: router)
+    let pages = router.group().add(middleware: PageErrorMiddleware(renderer: renderer))
+    LoginPages(signIn: signIn, renderer: renderer).addRoutes(to: pages)
+    HistoryPages(app: app, renderer: renderer, progress: board, halfway: halfway).addRoutes(to: pages)
     return router
 }
 

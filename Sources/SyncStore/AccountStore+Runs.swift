@@ -15,6 +15,31 @@ public struct RunFilter: Sendable {
     }
 }
 
+/// What an item of a run is: an applied change, a failure, an entry of the list of a run the
+/// safeguard stopped, or a warning about the source.
+public enum ItemClass: String, Sendable, CaseIterable {
+    case change, failure, safeguard, warning
+
+    /// The class of a `run_items` row, in SQL.
+    static let sql: String = {
+        let warnings = ItemCode.allCases.filter(\.isWarning).map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        return "(CASE WHEN code IS NULL THEN 'change' WHEN code = '\(ItemCode.safeguardTripped.rawValue)' THEN 'safeguard' WHEN code IN (\(warnings)) THEN 'warning' ELSE 'failure' END)"
+    }()
+}
+
+/// Items of a run of one kind, action and class (a section of the run's page).
+public struct RunItemGroup: Hashable, Sendable {
+    public var kind: ItemKind
+    public var action: ItemAction
+    public var itemClass: ItemClass
+
+    public init(kind: ItemKind, action: ItemAction, itemClass: ItemClass) {
+        self.kind = kind
+        self.action = action
+        self.itemClass = itemClass
+    }
+}
+
 extension AccountStore {
     /// Records a new run as `running` (committed at once, so the history shows it while it works).
     public func beginRun(trigger: RunTrigger, approval: RunApproval? = nil, startedBy: String? = nil, at date: Date = Date(), pid: Int32) throws(StoreError) -> Int64 {
@@ -166,11 +191,11 @@ extension AccountStore {
         }
     }
 
-    /// One page of a run's items, filtered (kind, action, code: a code, `none` for applied
-    /// changes, `any` for every failure or warning), and how many match: a run of a million
-    /// creates is read twenty items at a time.
+    /// A page of a run's items in their order, and how many match: of one kind, with one of
+    /// `actions` (all when empty), by `code` (a code, `none` for applied changes, `any` for items
+    /// with a code) and by class (changes, failures, the safeguard's list, warnings).
     public func runItems(
-        runId: Int64, kind: ItemKind? = nil, action: ItemAction? = nil, code: String? = nil, limit: Int, offset: Int
+        runId: Int64, kind: ItemKind? = nil, actions: [ItemAction] = [], code: String? = nil, itemClass: ItemClass? = nil, limit: Int, offset: Int
     ) throws(StoreError) -> (items: [RunItem], total: Int) {
         try read { db in
             var conditions = ["runId = ?"]
@@ -179,9 +204,9 @@ extension AccountStore {
                 conditions.append("kind = ?")
                 arguments += [kind.rawValue]
             }
-            if let action {
-                conditions.append("action = ?")
-                arguments += [action.rawValue]
+            if !actions.isEmpty {
+                conditions.append("action IN (\(actions.map { _ in "?" }.joined(separator: ", ")))")
+                arguments += StatementArguments(actions.map(\.rawValue))
             }
             switch code {
             case nil: break
@@ -191,6 +216,10 @@ extension AccountStore {
                 conditions.append("code = ?")
                 arguments += [code]
             }
+            if let itemClass {
+                conditions.append("\(ItemClass.sql) = ?")
+                arguments += [itemClass.rawValue]
+            }
             let whereClause = conditions.joined(separator: " AND ")
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run_items WHERE \(whereClause)", arguments: arguments) ?? 0
             let items = try Row.fetchAll(
@@ -198,6 +227,23 @@ extension AccountStore {
                 arguments: arguments + [limit, offset]
             ).map(Self.runItem)
             return (items, total)
+        }
+    }
+
+    /// How many items of a run fall in each kind, action and class, in one pass over its items
+    /// (the run's page shows its sections from this, then reads a few items of each).
+    public func runItemTally(runId: Int64) throws(StoreError) -> [RunItemGroup: Int] {
+        try read { db in
+            var tally: [RunItemGroup: Int] = [:]
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT kind, action, \(ItemClass.sql), COUNT(*) FROM run_items WHERE runId = ? GROUP BY 1, 2, 3", arguments: [runId])
+            for row in rows {
+                guard let kind = ItemKind(rawValue: try row.decode(atIndex: 0)), let action = ItemAction(rawValue: try row.decode(atIndex: 1)),
+                    let itemClass = ItemClass(rawValue: try row.decode(atIndex: 2))
+                else { continue }
+                tally[RunItemGroup(kind: kind, action: action, itemClass: itemClass), default: 0] += try row.decode(atIndex: 3)
+            }
+            return tally
         }
     }
 

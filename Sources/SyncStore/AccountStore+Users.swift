@@ -54,7 +54,7 @@ extension AccountStore {
 
     /// One page of users, by account, whose account, name, email or mobile contains `query`
     /// (case-insensitively), and how many match in all. Reads only the page's rows and memberships.
-    public func usersPage(query: String?, disabledOnly: Bool, limit: Int, offset: Int) throws(StoreError) -> (users: [ExistingUser], total: Int) {
+    public func usersPage(query: String?, disabledOnly: Bool, memberOf groupId: String? = nil, limit: Int, offset: Int) throws(StoreError) -> (users: [ExistingUser], total: Int) {
         let query = query ?? ""
         // Three characters or more: the trigram index (brought up to date first); fewer: a scan.
         let indexed = query.count >= 3 && !query.unicodeScalars.contains { $0.value < 0x20 }
@@ -71,6 +71,10 @@ extension AccountStore {
                 arguments += [pattern, pattern, pattern, pattern]
             }
             if disabledOnly { conditions.append("disabledReason IS NOT NULL") }
+            if let groupId {
+                conditions.append("id IN (SELECT userId FROM memberships WHERE groupId = ?)")
+                arguments += [groupId]
+            }
             let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users \(whereClause)", arguments: arguments) ?? 0
             let rows = try Row.fetchAll(db, sql: "SELECT \(Self.userColumns) FROM users \(whereClause) ORDER BY account LIMIT ? OFFSET ?", arguments: arguments + [limit, offset])

@@ -4,13 +4,10 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// Console sign-in and sign-out: a session cookie (HttpOnly, SameSite=Strict, Secure on https,
-/// ended on the server at sign-out) and the CSRF token its changes must carry. Failed attempts
-/// are limited per account and per address.
+/// Console sign-in and sign-out through the API: a session cookie (HttpOnly, SameSite=Strict,
+/// Secure on https, ended on the server at sign-out) and the CSRF token its changes must carry.
 struct LoginController {
-    let app: AccountSync
-    let settings: ServerSettings
-    let limiter: LoginLimiter
+    let signIn: SignIn
 
     func addRoutes(to group: RouterGroup<ServerContext>) {
         group.post("login", use: login)
@@ -31,30 +28,54 @@ struct LoginController {
 
     @Sendable func login(request: Request, context: ServerContext) async throws -> Response {
         let body = try await request.decode(as: LoginRequest.self, context: context)
-        let address = context.peerAddress ?? "unknown"
-        if let wait = limiter.blocked(account: body.name, address: address) {
-            throw APIError(.tooManyRequests, code: "TOO_MANY_ATTEMPTS", "too many failed sign-ins; try again in \(Int(wait) / 60 + 1) minutes")
-        }
-        let session = try useCase { () throws(AppError) in try app.login(name: body.name, password: body.password, totpCode: body.totp) }
-        guard let session else {
-            limiter.failed(account: body.name, address: address)
-            throw APIError(.unauthorized, code: "UNAUTHORIZED", "the name, the password or the code is wrong")
-        }
-        limiter.succeeded(account: body.name)
+        let session = try signIn.attempt(name: body.name, password: body.password, totp: body.totp, address: context.peerAddress)
         var response = try JSONResponse.make(LoginView(admin: session.admin, csrfToken: session.csrfToken, expiresAt: session.expiresAt))
-        response.headers[.setCookie] = Self.cookie(session.id, maxAge: Int(AccountSync.sessionLifetime), secure: settings.secureCookies)
+        response.headers[.setCookie] = signIn.cookie(for: session)
         return response
     }
 
     @Sendable func logout(request: Request, context: ServerContext) async throws -> Response {
         // Ending a session is a change: with a session, it needs the CSRF token (no forced sign-out).
         _ = try Access.require(.signOut, context, request: request)
+        var response = Response(status: .noContent)
+        response.headers[.setCookie] = try signIn.end(request)
+        return response
+    }
+}
+
+/// Signing in and out, for the API and the pages alike: failed attempts limited per account and
+/// per address, one answer for a wrong name, password or code, and the session cookie.
+struct SignIn: Sendable {
+    let app: AccountSync
+    let settings: ServerSettings
+    let limiter: LoginLimiter
+
+    /// A new session, or 401 (wrong name, password or code) / 429 (too many failures).
+    func attempt(name: String, password: String, totp: String?, address: String?) throws(APIError) -> LoginSession {
+        let address = address ?? "unknown"
+        if let wait = limiter.blocked(account: name, address: address) {
+            throw APIError(.tooManyRequests, code: "TOO_MANY_ATTEMPTS", "too many failed sign-ins; try again in \(Int(wait) / 60 + 1) minutes")
+        }
+        let session = try useCase { () throws(AppError) in try app.login(name: name, password: password, totpCode: totp) }
+        guard let session else {
+            limiter.failed(account: name, address: address)
+            throw APIError(.unauthorized, code: "UNAUTHORIZED", "the name, the password or the code is wrong")
+        }
+        limiter.succeeded(account: name)
+        return session
+    }
+
+    /// The `Set-Cookie` value that carries a new session.
+    func cookie(for session: LoginSession) -> String {
+        Self.cookie(session.id, maxAge: Int(AccountSync.sessionLifetime), secure: settings.secureCookies)
+    }
+
+    /// Ends the request's session on the server; returns the `Set-Cookie` value that clears it.
+    func end(_ request: Request) throws(APIError) -> String {
         if let id = request.cookies[AuthenticationMiddleware.sessionCookie]?.value {
             try useCase { () throws(AppError) in try app.logout(sessionId: id) }
         }
-        var response = Response(status: .noContent)
-        response.headers[.setCookie] = Self.cookie("", maxAge: 0, secure: settings.secureCookies)
-        return response
+        return Self.cookie("", maxAge: 0, secure: settings.secureCookies)
     }
 
     static func cookie(_ value: String, maxAge: Int, secure: Bool) -> String {

@@ -101,14 +101,7 @@ struct PushController {
             struct Committed: Encodable { var committed: [DatasetKind] }
             return try JSONResponse.make(Committed(committed: kinds))
         }
-        let tracker = RunProgress()
-        let id: Int64
-        do {
-            id = try await app.startRun(AccountSync.RunOptions(trigger: .agent, startedBy: principal.actor, progress: tracker, agent: session.agent))
-        } catch {
-            throw APIError(error)
-        }
-        progress.track(id, tracker)
+        let id = try await progress.start(app, AccountSync.RunOptions(trigger: .agent, startedBy: principal.actor, agent: session.agent))
         struct Started: Encodable { var id: Int64; var progress: String; var run: String }
         return try JSONResponse.make(Started(id: id, progress: "/api/v1/runs/\(id)/progress", run: "/api/v1/runs/\(id)"), status: .accepted)
     }

@@ -61,7 +61,7 @@ struct RunsController {
         }
         let page = try query.int("page", default: 1, range: 1...1_000_000)
         let perPage = try query.int("perPage", default: 50, range: 1...500)
-        guard let found = try useCase({ () throws(AppError) in try app.runItems(id: id, kind: kind, action: action, code: code, page: page, perPage: perPage) }) else {
+        guard let found = try useCase({ () throws(AppError) in try app.runItems(id: id, kind: kind, actions: action.map { [$0] } ?? [], code: code, page: page, perPage: perPage) }) else {
             throw APIError.notFound("no run #\(id)")
         }
         return try JSONResponse.make(found)
@@ -91,15 +91,8 @@ struct RunsController {
             let plan = try useCase { () throws(AppError) in try app.dryRun(approval: approval) }
             return try JSONResponse.make(PlanView(plan))
         }
-        let tracker = RunProgress()
         let trigger: RunTrigger = if case .token(_, .push) = principal { .agent } else { .api }
-        let id: Int64
-        do {
-            id = try await app.startRun(AccountSync.RunOptions(trigger: trigger, approval: approval, halfway: halfway, startedBy: principal.actor, progress: tracker))
-        } catch {
-            throw APIError(error)
-        }
-        progress.track(id, tracker)
+        let id = try await progress.start(app, AccountSync.RunOptions(trigger: trigger, approval: approval, halfway: halfway, startedBy: principal.actor))
         struct Started: Encodable { var id: Int64; var progress: String; var run: String }
         return try JSONResponse.make(Started(id: id, progress: "/api/v1/runs/\(id)/progress", run: "/api/v1/runs/\(id)"), status: .accepted)
     }
@@ -145,7 +138,18 @@ public final class ProgressBoard: @unchecked Sendable {
         }
     }
 
-    func track(_ id: Int64, _ progress: RunProgress) {
+    /// Starts a run in the background, tracked here; returns its id (or why it could not start).
+    func start(_ app: AccountSync, _ options: AccountSync.RunOptions) async throws(APIError) -> Int64 {
+        var options = options
+        let tracker = RunProgress()
+        options.progress = tracker
+        let id: Int64
+        do { id = try await app.startRun(options) } catch { throw APIError(error) }
+        track(id, tracker)
+        return id
+    }
+
+    private func track(_ id: Int64, _ progress: RunProgress) {
         lock.lock()
         defer { lock.unlock() }
         runs.append((id, progress))

@@ -1,0 +1,128 @@
+import SyncCore
+import SyncStore
+
+/// The sections of a run's page — failed new users, users disabled during deletion, … — each a
+/// kind, actions and class of items, with the title the product uses. The history's counts link
+/// to them, the run's page lists a few of each, and a section's own page lists them all.
+struct RunSection: Sendable {
+    var key: String
+    var title: String
+    var kind: ItemKind?
+    var actions: [ItemAction]
+    var itemClass: ItemClass
+    /// What the list says in its reason column, e.g. "Reason" for failures.
+    var reasonHeading: String
+
+    func matches(_ group: RunItemGroup) -> Bool {
+        (kind == nil || group.kind == kind) && (actions.isEmpty || actions.contains(group.action)) && group.itemClass == itemClass
+    }
+
+    func matches(_ item: RunItem) -> Bool {
+        let itemClass: ItemClass = switch item.code {
+        case nil: .change
+        case .safeguardTripped?: .safeguard
+        case let code? where code.isWarning: .warning
+        default: .failure
+        }
+        return matches(RunItemGroup(kind: item.kind, action: item.action, itemClass: itemClass))
+    }
+
+    static let all: [RunSection] = [
+        RunSection(key: "failed-new-users", title: "Failed new users", kind: .user, actions: [.create], itemClass: .failure, reasonHeading: "Reason"),
+        RunSection(key: "failed-updated-users", title: "Failed updated users", kind: .user, actions: [.update, .restore], itemClass: .failure, reasonHeading: "Reason"),
+        RunSection(key: "not-deleted-users", title: "Users that could not be deleted", kind: .user, actions: [.disableOnDelete, .remove], itemClass: .failure, reasonHeading: "Cause"),
+        RunSection(key: "failed-new-groups", title: "Failed new user groups", kind: .group, actions: [.create], itemClass: .failure, reasonHeading: "Reason"),
+        RunSection(key: "failed-updated-groups", title: "Failed updated user groups", kind: .group, actions: [.update, .restore], itemClass: .failure, reasonHeading: "Reason"),
+        RunSection(key: "not-deleted-groups", title: "User groups that could not be deleted", kind: .group, actions: [.remove, .disableOnDelete], itemClass: .failure, reasonHeading: "Cause"),
+        RunSection(key: "stopped-users", title: "Users this run would have deleted", kind: .user, actions: [], itemClass: .safeguard, reasonHeading: "What would have happened"),
+        RunSection(key: "stopped-groups", title: "User groups this run would have deleted", kind: .group, actions: [], itemClass: .safeguard, reasonHeading: "What would have happened"),
+        RunSection(key: "disabled-on-deletion", title: "Users disabled during deletion", kind: .user, actions: [.disableOnDelete], itemClass: .change, reasonHeading: "What happened"),
+        RunSection(key: "disabled-on-creation", title: "Users disabled during creation", kind: .user, actions: [.disableOnCreate], itemClass: .change, reasonHeading: "What happened"),
+        RunSection(key: "created-users", title: "New users", kind: .user, actions: [.create], itemClass: .change, reasonHeading: "What happened"),
+        RunSection(key: "updated-users", title: "Updated users", kind: .user, actions: [.update], itemClass: .change, reasonHeading: "Changes (field: old → new)"),
+        RunSection(key: "restored-users", title: "Restored users", kind: .user, actions: [.restore], itemClass: .change, reasonHeading: "Changes"),
+        RunSection(key: "removed-users", title: "Removed users", kind: .user, actions: [.remove], itemClass: .change, reasonHeading: "What happened"),
+        RunSection(key: "created-groups", title: "New user groups", kind: .group, actions: [.create], itemClass: .change, reasonHeading: "What happened"),
+        RunSection(key: "updated-groups", title: "Updated user groups", kind: .group, actions: [.update, .restore], itemClass: .change, reasonHeading: "Changes (field: old → new)"),
+        RunSection(key: "removed-groups", title: "Removed user groups", kind: .group, actions: [.remove, .disableOnDelete], itemClass: .change, reasonHeading: "What happened"),
+        RunSection(key: "warnings", title: "Warnings about the source", kind: nil, actions: [], itemClass: .warning, reasonHeading: "Warning"),
+    ]
+
+    static func named(_ key: String) -> RunSection? {
+        all.first { $0.key == key }
+    }
+}
+
+/// Plain words for the codes of runs and items: what happened and what to do.
+enum PlainWords {
+    static func headline(_ code: FailureCode) -> String {
+        switch code {
+        case .datasetMissing: "The dataset used for Account Sync no longer exists"
+        case .sourceIncomplete: "The directory pull did not finish"
+        case .sourceEmpty: "The source is empty while the system has managed accounts"
+        case .safeguardTripped: "The deletion safeguard stopped this run"
+        case .interrupted: "The run was interrupted"
+        case .configInvalid: "The configuration is not valid"
+        case .storeError: "The account store failed"
+        case .allItemsFailed: "Every row failed its checks"
+        }
+    }
+
+    static func whatToDo(_ code: FailureCode) -> String {
+        switch code {
+        case .datasetMissing: "Import the dataset again, or choose another one under Account Sync → Edit, then run again."
+        case .sourceIncomplete: "Check the connection to the directory (test-bind) and run again. Nothing was changed."
+        case .sourceEmpty: "Check the source (its base and filter). If everyone really left, approve this run below."
+        case .safeguardTripped: "Check the list below. If these deletions are expected, approve this run with a reason; otherwise fix the source."
+        case .interrupted: "Nothing of this run was applied. Run again."
+        case .configInvalid: "Fix the settings named in the message, then run again."
+        case .storeError: "Nothing of this run was applied. Check the disk and the store, then run again."
+        case .allItemsFailed: "Open the failed users and groups below, fix the dataset, and run again."
+        }
+    }
+
+    /// The name of an item's code, as the product doc words it.
+    static func reason(_ code: ItemCode) -> String {
+        switch code {
+        case .groupParentNotFound: "Incorrect user group parent ID"
+        case .groupParentIsSelf: "Parent user group ID is the group's own ID"
+        case .groupParentCycle: "User group parents form a cycle"
+        case .duplicateGroupId: "Duplicate user group ID"
+        case .duplicateAccount: "Duplicate user account"
+        case .accountExists: "Account already exists"
+        case .duplicateMobile: "Mobile number already in use"
+        case .duplicateEmail: "Email already in use"
+        case .invalidAccountType: "Invalid account type"
+        case .valueTooLong: "Value too long"
+        case .missingRequiredField: "Required field missing"
+        case .unknownGroup: "Unknown user group"
+        case .editableLicenseExceeded: "Editable-user license limit reached"
+        case .userLicenseExceeded: "User license limit reached"
+        case .resourcesNotTransferred: "Resources not yet transferred"
+        case .protected: "Protected"
+        case .safeguardTripped: "Stopped by the safeguard"
+        case .memberNotFound: "Member not found"
+        case .entrySkipped: "Entry skipped"
+        case .referenceSkipped: "Reference not followed"
+        case .identityFallback: "Identity fallback"
+        }
+    }
+
+    static func status(_ status: RunStatus) -> String {
+        switch status {
+        case .running: "Running"
+        case .success: "Success"
+        case .partiallyFailed: "Partially Failed"
+        case .failed: "Failed"
+        }
+    }
+
+    static func trigger(_ trigger: RunTrigger) -> String {
+        switch trigger {
+        case .manual: "command line"
+        case .scheduled: "schedule"
+        case .api: "Admin Center or API"
+        case .agent: "connector agent"
+        }
+    }
+}
