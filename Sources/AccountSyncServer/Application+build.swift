@@ -66,6 +66,7 @@ public func buildRouter(
     let pages = router.group().add(middleware: PageErrorMiddleware(renderer: renderer))
     LoginPages(signIn: signIn, renderer: renderer).addRoutes(to: pages)
     HistoryPages(app: app, renderer: renderer, progress: board, halfway: halfway).addRoutes(to: pages)
+    UserPages(app: app, renderer: renderer).addRoutes(to: pages)
     return router
 }
 
