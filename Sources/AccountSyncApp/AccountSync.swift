@@ -53,20 +53,43 @@ public struct AccountSync: Sendable {
     /// Reads a dataset file whole and stores it under `name`, replacing an earlier version only
     /// when the file is good.
     public func importDataset(kind: DatasetKind, name: String, file: String) throws(AppError) -> DatasetInfo {
-        guard !name.trimmingSpaces().isEmpty else { throw AppError(.dataInvalid, "the dataset name must not be empty") }
-        guard !name.hasPrefix(AccountStore.stagingPrefix) else { throw AppError(.dataInvalid, "dataset names starting with '\(AccountStore.stagingPrefix)' are reserved for pushes in progress") }
+        try checkDatasetName(name)
         let contents: DatasetContents
         do { contents = try DatasetReader(kind: kind).read(path: file) } catch { throw AppError(error) }
-        return try withStore { store in
+        return try store(contents, kind: kind, name: name, source: file)
+    }
+
+    /// Stores an uploaded file (the Admin Center's upload) as a dataset, with the checks of a file
+    /// import; its format comes from `fileName`'s extension, and errors name it with the line.
+    public func importDataset(kind: DatasetKind, name: String, bytes: [UInt8], fileName: String, actor: String) throws(AppError) -> DatasetInfo {
+        try checkDatasetName(name)
+        guard let format = DatasetFormat(fileName: fileName) else {
+            throw AppError(.dataInvalid, "\(fileName): unknown file type; upload a .csv or .jsonl file")
+        }
+        let contents: DatasetContents
+        do { contents = try DatasetReader(kind: kind).read(bytes: bytes, file: fileName, format: format) } catch { throw AppError(error) }
+        return try store(contents, kind: kind, name: name, source: "\(fileName) (uploaded by \(actor))")
+    }
+
+    private func checkDatasetName(_ name: String) throws(AppError) {
+        guard !name.trimmingSpaces().isEmpty else { throw AppError(.dataInvalid, "the dataset name must not be empty") }
+        guard name.count <= 200, !name.contains(where: { $0.isNewline || $0 == "/" }) else {
+            throw AppError(.dataInvalid, "the dataset name must be one line of at most 200 characters, without '/'")
+        }
+        guard !name.hasPrefix(AccountStore.stagingPrefix) else { throw AppError(.dataInvalid, "dataset names starting with '\(AccountStore.stagingPrefix)' are reserved for pushes in progress") }
+    }
+
+    private func store(_ contents: DatasetContents, kind: DatasetKind, name: String, source: String) throws(AppError) -> DatasetInfo {
+        try withStore { store in
             if let existing = try store.dataset(named: name), existing.kind != kind {
                 throw AppError(.dataInvalid, "dataset '\(name)' holds \(existing.kind.rawValue), not \(kind.rawValue); delete it first or choose another name")
             }
             switch contents {
-            case .users(let rows): try store.replaceDataset(name: name, users: rows, source: file)
-            case .groups(let rows): try store.replaceDataset(name: name, groups: rows, source: file)
+            case .users(let rows): try store.replaceDataset(name: name, users: rows, source: source)
+            case .groups(let rows): try store.replaceDataset(name: name, groups: rows, source: source)
             }
             guard let info = try store.dataset(named: name) else { throw AppError(.storeUnavailable, "dataset '\(name)' vanished after import") }
-            logger.info("imported dataset", metadata: ["dataset": "\(name)", "kind": "\(kind.rawValue)", "rows": "\(info.rowCount)", "file": "\(file)"])
+            logger.info("imported dataset", metadata: ["dataset": "\(name)", "kind": "\(kind.rawValue)", "rows": "\(info.rowCount)", "source": "\(source)"])
             return info
         }
     }

@@ -67,6 +67,7 @@ public func buildRouter(
     LoginPages(signIn: signIn, renderer: renderer).addRoutes(to: pages)
     HistoryPages(app: app, renderer: renderer, progress: board, halfway: halfway).addRoutes(to: pages)
     UserPages(app: app, renderer: renderer).addRoutes(to: pages)
+    DatasetPages(app: app, renderer: renderer).addRoutes(to: pages)
     return router
 }
 
