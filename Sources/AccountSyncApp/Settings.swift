@@ -64,6 +64,18 @@ extension AccountSync {
         return try activeSettings()?.version ?? 0
     }
 
+    /// What is wrong with a settings document, problem by problem with its key path
+    /// (`sync.safeguard.maxUserDeletions`), so a form can show each next to its field; empty when
+    /// it would save.
+    public func settingsProblems(document text: String) -> [ConfigProblem] {
+        do {
+            _ = try ConfigLoader.parseSyncSettings(text, source: "the settings")
+            return []
+        } catch {
+            return error.problems
+        }
+    }
+
     /// Sets one key (`safeguard.maxUserDeletions`, `users.dataset`…) and saves a new version.
     @discardableResult
     public func setSetting(_ key: String, to value: String, actor: String) throws(AppError) -> Int64 {

@@ -65,9 +65,11 @@ public func buildRouter(
     AssetsController().addRoutes(to: router)
     let pages = router.group().add(middleware: PageErrorMiddleware(renderer: renderer))
     LoginPages(signIn: signIn, renderer: renderer).addRoutes(to: pages)
+    SyncPages(app: app, renderer: renderer).addRoutes(to: pages)
     HistoryPages(app: app, renderer: renderer, progress: board, halfway: halfway).addRoutes(to: pages)
     UserPages(app: app, renderer: renderer).addRoutes(to: pages)
     DatasetPages(app: app, renderer: renderer).addRoutes(to: pages)
+    AccessPages(app: app, renderer: renderer).addRoutes(to: pages)
     return router
 }
 
