@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages account-sync needs to build and run its demo, when missing;
-# `install-deps.sh test` adds what the tests need (Samba's AD DC, for the Active Directory tests).
+# `install-deps.sh test` adds what the tests need (Samba's AD DC for the Active Directory tests,
+# Chromium and Selenium for the Admin Center's browser tests).
 # Needs root (or sudo). Safe to run again: it installs only what is not there.
 set -euo pipefail
 
 packages=(libsqlite3-dev libldap2-dev slapd ldap-utils openssl)
 if [[ "${1:-}" == "test" ]]; then
     packages+=(samba samba-ad-dc samba-ad-provision samba-dsdb-modules iproute2 systemd curl)
+    # The Admin Center's browser tests: headless Chromium, its WebDriver, Selenium and a strict HTML parser.
+    packages+=(chromium chromium-driver python3-selenium python3-html5lib)
 fi
 missing=()
 for package in "${packages[@]}"; do

@@ -131,7 +131,7 @@ struct HistoryPages {
     struct Fact { var label: String; var value: String; var link: String? }
     struct Cause { var headline: String; var message: String; var whatToDo: String; var code: String }
     struct ApprovalForm { var count: Int; var usedBy: Int64?; var reasonError: String?; var reason: String }
-    struct SummaryLine { var label: String; var value: Int; var link: String? }
+    struct SummaryLine { var label: String; var value: Int; var link: String?; var zero: Bool }
     struct SectionView {
         var key: String
         var title: String
@@ -199,11 +199,11 @@ struct HistoryPages {
             ("Failed user groups", counts.groupsFailedNew + counts.groupsFailedUpdate, "failed-new-groups"),
             ("User groups not deleted", counts.groupsNotDeleted, "not-deleted-groups"),
         ].map { label, value, key in
-            SummaryLine(label: label, value: value, link: value > 0 && sections.contains { $0.key == key } ? "#\(key)" : nil)
+            SummaryLine(label: label, value: value, link: value > 0 && sections.contains { $0.key == key } ? "#\(key)" : nil, zero: value == 0)
         }
         let view = RunView(
             id: id, status: run.status.rawValue, statusLabel: PlainWords.status(run.status), facts: facts,
-            cause: run.failure.map { Cause(headline: PlainWords.headline($0.code), message: $0.message, whatToDo: PlainWords.whatToDo($0.code), code: $0.code.rawValue) },
+            cause: run.failure.map { Cause(headline: PlainWords.headline($0.code), message: LoginPages.sentence($0.message), whatToDo: PlainWords.whatToDo($0.code), code: $0.code.rawValue) },
             approval: approvalForm, summary: summary, sections: sections, running: run.status == .running, csrf: session.csrf)
         return renderer.page("run", view, frame: page.frame("Run #\(id)", session, section: "history"), status: reasonError == nil ? .ok : .badRequest)
     }
@@ -266,7 +266,7 @@ struct HistoryPages {
             }
             let view = PlanPage(
                 status: plan.status.rawValue, statusLabel: PlainWords.status(plan.status),
-                cause: plan.failure.map { Cause(headline: PlainWords.headline($0.code), message: $0.message, whatToDo: PlainWords.whatToDo($0.code), code: $0.code.rawValue) },
+                cause: plan.failure.map { Cause(headline: PlainWords.headline($0.code), message: LoginPages.sentence($0.message), whatToDo: PlainWords.whatToDo($0.code), code: $0.code.rawValue) },
                 sections: sections, nothing: sections.isEmpty && plan.failure == nil, csrf: session.csrf)
             return renderer.page("plan", view, frame: page.frame("Dry run", session, section: "sync"))
         }
