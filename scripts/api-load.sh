@@ -12,23 +12,7 @@ swift build -c release --product account-sync >/dev/null
 bin="$(swift build -c release --show-bin-path)/account-sync"
 
 source scripts/throwaway-core.sh
-python3 - "$work" "$users" <<'PY'
-import sys
-work, users = sys.argv[1], int(sys.argv[2])
-with open(f"{work}/org.csv", "w") as f:
-    f.write("groupId,name,parentGroupId\nroot,Root,\n")
-    for g in range(1000): f.write(f"g{g},Group {g},root\n")
-with open(f"{work}/people.csv", "w") as f:
-    f.write("account,name,email,groupIds\n")
-    for u in range(users): f.write(f"user{u},User Number {u},user{u}@example.com,g{u % 1000}\n")
-PY
-"$bin" datasets import --kind groups org "$work/org.csv" >/dev/null
-"$bin" datasets import --kind users people "$work/people.csv" >/dev/null
-"$bin" run --log-level error >/dev/null || true
-# The history: R runs (each a no-change run after the first is quick, but R of them take a while;
-# rows are added directly for speed).
-sqlite3 "$work/store.sqlite" "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $runs)
-  INSERT INTO runs (status, trigger, startedAt, finishedAt, counts, pid) SELECT 'success', 'scheduled', datetime('now', '-' || i || ' hours'), datetime('now', '-' || i || ' hours'), (SELECT counts FROM runs WHERE id = 1), 1 FROM n;"
+source scripts/load-store.sh
 token=$("$bin" tokens create load --scope read 2>/dev/null | tail -1)
 start_core error
 

@@ -4,8 +4,17 @@
 # organisation — nested OUs, 300 people, some disabled, a group of administrators — then runs
 # `test-bind`, a sync into a fresh SQLite store, a "next day" sync after changes in the directory,
 # and prints the Update History.
+#   scripts/demo.sh --serve   then keeps the Admin Center open on http://127.0.0.1:8080 (or
+#                             $DEMO_PORT) with a one-time admin password, until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+serve=false
+case "${1:-}" in
+    --serve) serve=true ;;
+    "") ;;
+    *) echo "usage: scripts/demo.sh [--serve]" >&2; exit 64 ;;
+esac
+port=${DEMO_PORT:-8080}
 
 scripts/install-deps.sh
 swift build --product account-sync
@@ -44,6 +53,7 @@ admin=$SLAPD_ADMIN
 
 cat >"$work/config.yaml" <<YAML
 store: { path: store.sqlite }
+server: { listen: "127.0.0.1:$port" }
 source:
   kind: ldap
   profile: openldap
@@ -91,4 +101,13 @@ ldapmodify -x -H "$uri" -D "$admin" -y "$work/slapd/bind.pw" -f "$work/day2.ldif
 step "$bin" run
 step "$bin" history
 echo
+if $serve; then
+    # A password for this throwaway store only, shown once; the store keeps its bcrypt hash.
+    (umask 077 && openssl rand -base64 18 >"$work/admin.pw")
+    "$bin" admins add admin --password-file "$work/admin.pw" >/dev/null 2>&1
+    echo "The Admin Center: http://127.0.0.1:$port  (name: admin, one-time password: $(cat "$work/admin.pw"))"
+    echo "The demo's slapd keeps running, so Sync now pulls from it. Ctrl-C stops both."
+    rm -f "$work/admin.pw"
+    "$bin" serve || true
+fi
 echo "The store and config are in $work (ACCOUNT_SYNC_CONFIG=$work/config.yaml); the demo's slapd has been stopped."
