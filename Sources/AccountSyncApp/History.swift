@@ -30,12 +30,14 @@ extension AccountSync {
 
     /// One page of a run's items, filtered; nil when there is no such run.
     public func runItems(
-        id: Int64, kind: ItemKind?, actions: [ItemAction] = [], code: String? = nil, itemClass: ItemClass? = nil, page: Int, perPage: Int
+        id: Int64, kind: ItemKind?, actions: [ItemAction] = [], code: String? = nil, itemClass: ItemClass? = nil, page: Int, perPage: Int,
+        countingAll: Bool = true
     ) throws(AppError) -> Page<RunItem>? {
         try withStore { store in
             guard try store.run(id: id, itemsIncluded: false) != nil else { return nil }
             let found = try store.runItems(
-                runId: id, kind: kind, actions: actions, code: code, itemClass: itemClass, limit: perPage, offset: (page - 1) * perPage)
+                runId: id, kind: kind, actions: actions, code: code, itemClass: itemClass, limit: perPage, offset: (page - 1) * perPage,
+                countingAll: countingAll)
             return Page(items: found.items, page: page, perPage: perPage, total: found.total)
         }
     }

@@ -20,6 +20,16 @@ public struct RunFilter: Sendable {
 public enum ItemClass: String, Sendable, CaseIterable {
     case change, failure, safeguard, warning
 
+    /// The class of an item with this code.
+    public init(code: ItemCode?) {
+        switch code {
+        case nil: self = .change
+        case .safeguardTripped?: self = .safeguard
+        case let code? where code.isWarning: self = .warning
+        default: self = .failure
+        }
+    }
+
     /// The class of a `run_items` row, in SQL.
     static let sql: String = {
         let warnings = ItemCode.allCases.filter(\.isWarning).map { "'\($0.rawValue)'" }.joined(separator: ", ")
@@ -37,6 +47,27 @@ public struct RunItemGroup: Hashable, Sendable {
         self.kind = kind
         self.action = action
         self.itemClass = itemClass
+    }
+
+    public init(_ item: RunItem) {
+        self.init(kind: item.kind, action: item.action, itemClass: ItemClass(code: item.code))
+    }
+
+    /// A tally as the `runs.itemTally` column keeps it: `kind action class count` lines.
+    static func encode(_ tally: [RunItemGroup: Int]) -> String {
+        tally.map { "\($0.key.kind.rawValue) \($0.key.action.rawValue) \($0.key.itemClass.rawValue) \($0.value)" }.sorted().joined(separator: "\n")
+    }
+
+    static func decode(_ text: String) -> [RunItemGroup: Int] {
+        var tally: [RunItemGroup: Int] = [:]
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            guard parts.count == 4, let kind = ItemKind(rawValue: String(parts[0])), let action = ItemAction(rawValue: String(parts[1])),
+                let itemClass = ItemClass(rawValue: String(parts[2])), let count = Int(parts[3])
+            else { continue }
+            tally[RunItemGroup(kind: kind, action: action, itemClass: itemClass)] = count
+        }
+        return tally
     }
 }
 
@@ -191,11 +222,13 @@ extension AccountStore {
         }
     }
 
-    /// A page of a run's items in their order, and how many match: of one kind, with one of
+    /// A page of a run's items in their order, and how many match (`countingAll: false` skips the
+    /// count, when the caller knows it): of one kind, with one of
     /// `actions` (all when empty), by `code` (a code, `none` for applied changes, `any` for items
     /// with a code) and by class (changes, failures, the safeguard's list, warnings).
     public func runItems(
-        runId: Int64, kind: ItemKind? = nil, actions: [ItemAction] = [], code: String? = nil, itemClass: ItemClass? = nil, limit: Int, offset: Int
+        runId: Int64, kind: ItemKind? = nil, actions: [ItemAction] = [], code: String? = nil, itemClass: ItemClass? = nil, limit: Int, offset: Int,
+        countingAll: Bool = true
     ) throws(StoreError) -> (items: [RunItem], total: Int) {
         try read { db in
             var conditions = ["runId = ?"]
@@ -221,19 +254,24 @@ extension AccountStore {
                 arguments += [itemClass.rawValue]
             }
             let whereClause = conditions.joined(separator: " AND ")
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run_items WHERE \(whereClause)", arguments: arguments) ?? 0
             let items = try Row.fetchAll(
                 db, sql: "SELECT kind, key, action, code, message FROM run_items WHERE \(whereClause) ORDER BY seq LIMIT ? OFFSET ?",
                 arguments: arguments + [limit, offset]
             ).map(Self.runItem)
+            guard countingAll else { return (items, offset + items.count) }
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run_items WHERE \(whereClause)", arguments: arguments) ?? 0
             return (items, total)
         }
     }
 
-    /// How many items of a run fall in each kind, action and class, in one pass over its items
-    /// (the run's page shows its sections from this, then reads a few items of each).
+    /// How many items of a run fall in each kind, action and class (the run's page shows its
+    /// sections from this, then reads a few items of each): as written when the run ended, else
+    /// counted in one pass over its items (runs recorded before the tally was kept).
     public func runItemTally(runId: Int64) throws(StoreError) -> [RunItemGroup: Int] {
         try read { db in
+            if let text = try String.fetchOne(db, sql: "SELECT itemTally FROM runs WHERE id = ?", arguments: [runId]) {
+                return RunItemGroup.decode(text)
+            }
             var tally: [RunItemGroup: Int] = [:]
             let rows = try Row.fetchAll(
                 db, sql: "SELECT kind, action, \(ItemClass.sql), COUNT(*) FROM run_items WHERE runId = ? GROUP BY 1, 2, 3", arguments: [runId])
@@ -257,9 +295,11 @@ extension AccountStore {
     static func finish(
         _ runId: Int64, status: RunStatus, failure: RunFailure?, counts: RunCounts, items: [RunItem], at date: Date, db: Database
     ) throws {
+        var tally: [RunItemGroup: Int] = [:]
+        for item in items { tally[RunItemGroup(item), default: 0] += 1 }
         try db.execute(
-            sql: "UPDATE runs SET status = ?, finishedAt = ?, failureCode = ?, failureMessage = ?, counts = ? WHERE id = ?",
-            arguments: [status.rawValue, date, failure?.code.rawValue, failure?.message, encodeCounts(counts), runId])
+            sql: "UPDATE runs SET status = ?, finishedAt = ?, failureCode = ?, failureMessage = ?, counts = ?, itemTally = ? WHERE id = ?",
+            arguments: [status.rawValue, date, failure?.code.rawValue, failure?.message, encodeCounts(counts), RunItemGroup.encode(tally), runId])
         let insert = try db.cachedStatement(sql: "INSERT INTO run_items (runId, seq, kind, key, action, code, message) VALUES (?, ?, ?, ?, ?, ?, ?)")
         for (seq, item) in items.enumerated() {
             try insert.execute(arguments: [runId, seq, item.kind.rawValue, item.key, item.action.rawValue, item.code?.rawValue, item.message])

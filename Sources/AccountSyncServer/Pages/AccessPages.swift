@@ -55,12 +55,12 @@ struct AccessPages {
     ) throws -> Response {
         let dates = DateText(page.timeZone)
         let admins = try useCase { () throws(AppError) in try app.admins() }.map {
-            AdminRow(name: $0.name, createdAt: dates.text($0.createdAt), twoStep: $0.totpSecret != nil, isYou: $0.name == session.admin, removeLink: "/access/admins/\(Self.escaped($0.name))/remove")
+            AdminRow(name: $0.name, createdAt: dates.text($0.createdAt), twoStep: $0.totpSecret != nil, isYou: $0.name == session.admin, removeLink: "/access/admins/\(pathSegment($0.name))/remove")
         }
         let tokens = try useCase { () throws(AppError) in try app.tokens() }.map {
             TokenRow(
                 name: $0.name, scope: $0.scope, createdBy: $0.createdBy, createdAt: dates.text($0.createdAt), expiresAt: $0.expiresAt.map(dates.text) ?? "never",
-                lastUsedAt: $0.lastUsedAt.map(dates.text) ?? "never", revoked: $0.revokedAt.map(dates.text), revokeLink: "/access/tokens/\(Self.escaped($0.name))/revoke")
+                lastUsedAt: $0.lastUsedAt.map(dates.text) ?? "never", revoked: $0.revokedAt.map(dates.text), revokeLink: "/access/tokens/\(pathSegment($0.name))/revoke")
         }
         let view = AccessView(
             admins: admins, tokens: tokens, hasTokens: !tokens.isEmpty,
@@ -135,11 +135,5 @@ struct AccessPages {
         let name = context.parameters.get("name")?.removingPercentEncoding ?? ""
         try useCase { () throws(AppError) in try app.revokeToken(name: name) }
         return .redirect(to: pageLink("/access", [("revoked", name)]), type: .normal)
-    }
-
-    static func escaped(_ name: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~@")
-        return name.addingPercentEncoding(withAllowedCharacters: allowed) ?? name
     }
 }

@@ -131,8 +131,6 @@ struct DatasetPages {
     }
 
     static func link(_ name: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        return "/datasets/" + (name.addingPercentEncoding(withAllowedCharacters: allowed) ?? name)
+        "/datasets/" + pathSegment(name)
     }
 }

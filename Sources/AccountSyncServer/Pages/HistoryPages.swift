@@ -162,7 +162,7 @@ struct HistoryPages {
             let total = tally.filter { section.matches($0.key) }.reduce(0) { $0 + $1.value }
             guard total > 0 else { continue }
             let items = try useCase { () throws(AppError) in
-                try app.runItems(id: id, kind: section.kind, actions: section.actions, itemClass: section.itemClass, page: 1, perPage: 10)
+                try app.runItems(id: id, kind: section.kind, actions: section.actions, itemClass: section.itemClass, page: 1, perPage: 10, countingAll: false)
             }?.items ?? []
             sections.append(SectionView(
                 key: section.key, title: section.title, total: total, reasonHeading: section.reasonHeading, items: items.map(Self.row),
@@ -215,9 +215,7 @@ struct HistoryPages {
     }
 
     static func userLink(_ account: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~@")
-        return "/users/" + (account.addingPercentEncoding(withAllowedCharacters: allowed) ?? account)
+        "/users/" + pathSegment(account)
     }
 
     // MARK: One section, all of it

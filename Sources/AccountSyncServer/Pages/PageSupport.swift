@@ -162,6 +162,13 @@ struct Pager: Sendable {
     }
 }
 
+/// A value as one segment of a path (`/users/a%2Fb`): everything but unreserved characters encoded.
+func pathSegment(_ value: String) -> String {
+    var allowed = CharacterSet.alphanumerics
+    allowed.insert(charactersIn: "-._~@")
+    return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value
+}
+
 /// A link with query parameters, encoded.
 func pageLink(_ path: String, _ parameters: [(String, String?)]) -> String {
     var allowed = CharacterSet.alphanumerics

@@ -18,13 +18,7 @@ struct RunSection: Sendable {
     }
 
     func matches(_ item: RunItem) -> Bool {
-        let itemClass: ItemClass = switch item.code {
-        case nil: .change
-        case .safeguardTripped?: .safeguard
-        case let code? where code.isWarning: .warning
-        default: .failure
-        }
-        return matches(RunItemGroup(kind: item.kind, action: item.action, itemClass: itemClass))
+        matches(RunItemGroup(item))
     }
 
     static let all: [RunSection] = [

@@ -46,6 +46,8 @@ struct SyncPages {
         var daily: Bool
         var usersDataset: String?
         var groupsDataset: String?
+        var usersDatasetLink: String?
+        var groupsDatasetLink: String?
         var safeguard: [Fact]
         var ownedFields: String
         var license: [Fact]
@@ -90,7 +92,8 @@ struct SyncPages {
         }
         let view = SettingsView(
             pinned: active?.pinnedByFile ?? false, file: app.config.file, version: active?.version, hasSettings: active != nil, update: update,
-            dailyAt: dailyAt, daily: !dailyAt.isEmpty, usersDataset: settings?.usersDataset, groupsDataset: settings?.groupsDataset, safeguard: safeguard,
+            dailyAt: dailyAt, daily: !dailyAt.isEmpty, usersDataset: settings?.usersDataset, groupsDataset: settings?.groupsDataset,
+            usersDatasetLink: settings?.usersDataset.map(DatasetPages.link), groupsDatasetLink: settings?.groupsDataset.map(DatasetPages.link), safeguard: safeguard,
             ownedFields: policy.ownedFields.map(\.rawValue).sorted().joined(separator: ", "),
             license: [
                 Fact(label: "Users, at most", value: limit(policy.license.maxUsers)),

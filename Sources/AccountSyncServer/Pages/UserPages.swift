@@ -168,9 +168,7 @@ struct UserPages {
     }
 
     static func groupLink(_ id: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~@")
-        return "/groups/" + (id.addingPercentEncoding(withAllowedCharacters: allowed) ?? id)
+        "/groups/" + pathSegment(id)
     }
 
     // MARK: Groups
