@@ -1,8 +1,10 @@
 import AccountSyncApp
 import AccountSyncServer
 import Foundation
+import GRDB
 import HTTPTypes
 import Hummingbird
+import HummingbirdOTP
 import HummingbirdTesting
 import SyncCore
 import SyncStore
@@ -51,14 +53,16 @@ import Testing
     }
 
     /// Signs in through the login form, as a browser does.
-    static func signIn(_ client: any TestClientProtocol, name: String = "alice", password: String = PagesTests.password) async throws -> Browser {
+    static func signIn(
+        _ client: any TestClientProtocol, name: String = "alice", password: String = PagesTests.password, code: String? = nil
+    ) async throws -> Browser {
         let form = try await client.execute(uri: "/login", method: .get)
         let formCookie = try #require(cookie("account_sync_login", in: form))
         let token = try #require(csrf(in: form.text))
         var headers = HTTPFields()
         headers[.cookie] = "account_sync_login=\(formCookie)"
         headers[.contentType] = "application/x-www-form-urlencoded"
-        let body = "csrf=\(token)&name=\(name)&password=\(Browser.encode(password))&next=%2Fhistory"
+        let body = "csrf=\(token)&name=\(name)&password=\(Browser.encode(password))&next=%2Fhistory" + (code.map { "&code=\($0)" } ?? "")
         let signedIn = try await client.execute(uri: "/login", method: .post, headers: headers, body: ByteBuffer(string: body))
         #expect(signedIn.status == .seeOther)
         #expect(signedIn.headers[.location] == "/history")
@@ -150,6 +154,28 @@ import Testing
                 let response = try await client.execute(uri: "/login", method: .post, headers: headers, body: ByteBuffer(string: body))
                 #expect(response.headers[.location] == "/sync", "\(next)")
             }
+        }
+    }
+
+    @Test func anAdminWithTwoStepSignInNeedsTheCode() async throws {
+        let workspace = try ServerWorkspace()
+        try workspace.app.addAdmin(name: "carol", password: Self.password)
+        _ = try workspace.app.enableTOTP(name: "carol")
+        let queue = try DatabaseQueue(path: workspace.app.config.storePath)
+        let secret = try #require(try await queue.read { try String.fetchOne($0, sql: "SELECT totpSecret FROM admins WHERE name = 'carol'") })
+        try await workspace.test { client in
+            let form = try await client.execute(uri: "/login", method: .get)
+            var headers = HTTPFields()
+            headers[.cookie] = "account_sync_login=\(try #require(Self.cookie("account_sync_login", in: form)))"
+            headers[.contentType] = "application/x-www-form-urlencoded"
+            let token = try #require(Self.csrf(in: form.text))
+            let withoutCode = try await client.execute(
+                uri: "/login", method: .post, headers: headers, body: ByteBuffer(string: "csrf=\(token)&name=carol&password=\(Browser.encode(Self.password))"))
+            #expect(withoutCode.status == .unauthorized)
+            #expect(withoutCode.text.contains("The name, the password or the code is wrong."))
+            #expect(Self.cookie("account_sync_session", in: withoutCode) == nil)
+            let browser = try await Self.signIn(client, name: "carol", code: String(format: "%06d", TOTP(secret: secret).compute()))
+            #expect(!browser.csrf.isEmpty)
         }
     }
 

@@ -173,41 +173,39 @@ struct UserPages {
 
     // MARK: Groups
 
-    /// One group of the tree with its subgroups (rendered recursively by the `group-tree` partial).
-    final class TreeNode: @unchecked Sendable {
-        let id: String
-        let name: String
-        let link: String
-        let members: Int
-        let managed: Bool
-        private(set) var children: [TreeNode] = []
-        private(set) var hasChildren = false
-        func add(_ child: TreeNode) {
-            children.append(child)
-            hasChildren = true
-        }
-        init(_ group: GroupView) {
-            id = group.groupId
-            name = group.name
-            link = UserPages.groupLink(group.groupId)
-            members = group.members
-            managed = group.managed
-        }
-    }
+    /// The tree as rows in depth-first order, each with the markup that opens or closes the nested
+    /// lists after it (`<ul class="tree">` before its children, `</ul></li>` after the last one):
+    /// one flat loop of dictionaries renders a thousand groups in a few milliseconds, where a
+    /// recursive partial over reflected structs took a hundred.
+    struct GroupsView { var rows: [[String: Any]]; var count: Int; var hasGroups: Bool }
 
-    struct GroupsView { var roots: [TreeNode]; var count: Int; var hasGroups: Bool }
+    static func treeRows(_ groups: [GroupView]) -> [[String: Any]] {
+        let ids = Set(groups.map(\.groupId))
+        var children: [String: [GroupView]] = [:]
+        var roots: [GroupView] = []
+        for group in groups.sorted(by: { $0.name.localizedCaseInsensitiveCompare($1.name) == .orderedAscending }) {
+            if ids.contains(group.parentGroupId), group.parentGroupId != group.groupId { children[group.parentGroupId, default: []].append(group) } else { roots.append(group) }
+        }
+        var rows: [[String: Any]] = []
+        func add(_ group: GroupView) {
+            let below = children[group.groupId] ?? []
+            rows.append([
+                "link": groupLink(group.groupId), "name": group.name, "members": group.members, "managed": group.managed,
+                "after": below.isEmpty ? "</li>" : "<ul class=\"tree\">",
+            ])
+            guard !below.isEmpty else { return }
+            below.forEach(add)
+            rows[rows.count - 1]["after"] = (rows[rows.count - 1]["after"] as? String ?? "") + "</ul></li>"
+        }
+        roots.forEach(add)
+        return rows
+    }
 
     @Sendable func groups(request: Request, context: ServerContext) async throws -> Response {
         let page = PageRequest(request: request, context: context)
         let session = try page.session()
         let groups = try useCase { () throws(AppError) in try app.groupViews() }
-        let nodes = Dictionary(groups.map { ($0.groupId, TreeNode($0)) }, uniquingKeysWith: { first, _ in first })
-        var roots: [TreeNode] = []
-        for group in groups.sorted(by: { $0.name.localizedCaseInsensitiveCompare($1.name) == .orderedAscending }) {
-            guard let node = nodes[group.groupId] else { continue }
-            if let parent = nodes[group.parentGroupId], group.parentGroupId != group.groupId { parent.add(node) } else { roots.append(node) }
-        }
-        let view = GroupsView(roots: roots, count: groups.count, hasGroups: !groups.isEmpty)
+        let view = GroupsView(rows: Self.treeRows(groups), count: groups.count, hasGroups: !groups.isEmpty)
         return renderer.page("groups", view, frame: page.frame("User Groups", session, section: "groups"))
     }
 
