@@ -94,11 +94,22 @@ struct PageRequest {
 }
 
 /// Dates as the pages show them: in one time zone, to the second, with the zone's abbreviation.
-struct DateText: Sendable {
+/// Its formatters are made once per page (making one costs more than formatting fifty dates).
+struct DateText {
     let zone: TimeZone
+    private let display: DateFormatter
 
     init(_ zone: TimeZone) {
         self.zone = zone
+        display = Self.formatter("yyyy-MM-dd HH:mm:ss zzz", zone)
+    }
+
+    private static func formatter(_ pattern: String, _ zone: TimeZone) -> DateFormatter {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = zone
+        formatter.dateFormat = pattern
+        return formatter
     }
 
     /// `Europe/Berlin (CET)`.
@@ -109,34 +120,15 @@ struct DateText: Sendable {
 
     /// `2026-12-03 10:41:05 CET`.
     func text(_ date: Date?) -> String {
-        guard let date else { return "" }
-        return format("yyyy-MM-dd HH:mm:ss zzz", date)
+        date.map(display.string(from:)) ?? ""
     }
 
-    /// The value of a `datetime-local` input: `2026-12-03T10:41`.
-    func inputValue(_ date: Date?) -> String {
-        guard let date else { return "" }
-        return format("yyyy-MM-dd'T'HH:mm", date)
-    }
-
-    /// Reads a `datetime-local` value (`2026-12-03T10:41`, seconds optional) in this zone.
+    /// Reads a `datetime-local` value (`2026-12-03T10:41`, seconds optional, or a day) in this zone.
     func date(fromInput text: String) -> Date? {
         for pattern in ["yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd"] {
-            let formatter = DateFormatter()
-            formatter.locale = Locale(identifier: "en_US_POSIX")
-            formatter.timeZone = zone
-            formatter.dateFormat = pattern
-            if let date = formatter.date(from: text) { return date }
+            if let date = Self.formatter(pattern, zone).date(from: text) { return date }
         }
         return nil
-    }
-
-    private func format(_ pattern: String, _ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = zone
-        formatter.dateFormat = pattern
-        return formatter.string(from: date)
     }
 }
 
