@@ -139,6 +139,8 @@ struct HistoryPages {
         var reasonHeading: String
         var items: [ItemRow]
         var more: String?
+        /// For the lists of disabled users: User Management > Users > Disabled.
+        var disabledUsers: String? = nil
     }
     struct ItemRow { var key: String; var link: String?; var reason: String?; var message: String }
 
@@ -166,7 +168,8 @@ struct HistoryPages {
             }?.items ?? []
             sections.append(SectionView(
                 key: section.key, title: section.title, total: total, reasonHeading: section.reasonHeading, items: items.map(Self.row),
-                more: total > items.count ? "/runs/\(id)/items/\(section.key)" : nil))
+                more: total > items.count ? "/runs/\(id)/items/\(section.key)" : nil,
+                disabledUsers: section.key.hasPrefix("disabled-on-") ? "/users?tab=disabled" : nil))
         }
         var facts = [
             Fact(label: "Started", value: dates.text(run.startedAt), link: nil),

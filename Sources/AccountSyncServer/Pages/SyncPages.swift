@@ -156,7 +156,9 @@ struct SyncPages {
         let session = try page.session()
         try refuseWhenPinned()
         let active = try useCase { () throws(AppError) in try app.activeSettings() }
-        let document = active.flatMap { try? SyncSettingsDocument.parse($0.document) } ?? [:]
+        // Before the first save, the form starts from the defaults a run would use.
+        let document = active.flatMap { try? SyncSettingsDocument.parse($0.document) }
+            ?? SyncSettingsDocument.document(SyncSettings(update: .manual, usersDataset: nil, groupsDataset: nil, policy: SyncPolicy()))
         let values = SyncSettingsDocument.flatten(document, prefix: "")
         func value(_ key: String) -> String {
             let text = values["." + key] ?? ""
@@ -200,7 +202,12 @@ struct SyncPages {
                 error: problem(for: spec.key), number: spec.kind == "n", text: spec.kind == "t", list: spec.kind == "l")
         }
         let dailyError = problem(for: "dailyAt") ?? problem(for: "update")
-        let datasetError = [problem(for: "users.dataset"), problem(for: "groups.dataset"), problem(for: "users"), problem(for: "groups")].compactMap { $0 }.joined(separator: " ")
+        var datasetProblems = [problem(for: "users.dataset"), problem(for: "groups.dataset"), problem(for: "users"), problem(for: "groups")].compactMap { $0 }
+        if unplaced.contains(where: { $0.path == "sync" && $0.message.contains("dataset") }) {
+            unplaced.removeAll { $0.path == "sync" && $0.message.contains("dataset") }
+            datasetProblems.append("Choose the dataset of User Sync, of User Group Sync, or both.")
+        }
+        let datasetError = datasetProblems.joined(separator: " ")
         let deletedError = problem(for: "safeguard.deletedUsers")
         _ = problem(for: "safeguard.window")
         let general = unplaced.map { ($0.path.isEmpty ? "" : "\($0.path): ") + $0.message } + (deletedError.map { [$0] } ?? [])
