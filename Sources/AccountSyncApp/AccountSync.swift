@@ -50,13 +50,14 @@ public struct AccountSync: Sendable {
 
     // MARK: Datasets
 
-    /// Reads a dataset file whole and stores it under `name`, replacing an earlier version only
-    /// when the file is good.
+    /// Reads a dataset file and stores it under `name`, row batch by row batch as the file is read
+    /// (a million rows are never in memory at once), replacing an earlier version only when the
+    /// whole file is good: one transaction, rolled back at the first bad line.
     public func importDataset(kind: DatasetKind, name: String, file: String) throws(AppError) -> DatasetInfo {
         try checkDatasetName(name)
-        let contents: DatasetContents
-        do { contents = try DatasetReader(kind: kind).read(path: file) } catch { throw AppError(error) }
-        return try store(contents, kind: kind, name: name, source: file)
+        return try storeDataset(kind: kind, name: name, source: file) { (rows) throws(DatasetFileError) in
+            try DatasetReader(kind: kind).stream(path: file, rows)
+        }
     }
 
     /// Stores an uploaded file (the Admin Center's upload) as a dataset, with the checks of a file
@@ -66,9 +67,9 @@ public struct AccountSync: Sendable {
         guard let format = DatasetFormat(fileName: fileName) else {
             throw AppError(.dataInvalid, "\(fileName): unknown file type; upload a .csv or .jsonl file")
         }
-        let contents: DatasetContents
-        do { contents = try DatasetReader(kind: kind).read(bytes: bytes, file: fileName, format: format) } catch { throw AppError(error) }
-        return try store(contents, kind: kind, name: name, source: "\(fileName) (uploaded by \(actor))")
+        return try storeDataset(kind: kind, name: name, source: "\(fileName) (uploaded by \(actor))") { (rows) throws(DatasetFileError) in
+            try DatasetReader(kind: kind).stream(bytes: bytes, file: fileName, format: format, rows)
+        }
     }
 
     private func checkDatasetName(_ name: String) throws(AppError) {
@@ -79,14 +80,35 @@ public struct AccountSync: Sendable {
         guard !name.hasPrefix(AccountStore.stagingPrefix) else { throw AppError(.dataInvalid, "dataset names starting with '\(AccountStore.stagingPrefix)' are reserved for pushes in progress") }
     }
 
-    private func store(_ contents: DatasetContents, kind: DatasetKind, name: String, source: String) throws(AppError) -> DatasetInfo {
+    /// Replaces dataset `name` with the rows `read` hands over, batch by batch, in one transaction.
+    private func storeDataset(
+        kind: DatasetKind, name: String, source: String, read: ((DatasetContents) throws(DatasetFileError) -> Void) throws(DatasetFileError) -> Void
+    ) throws(AppError) -> DatasetInfo {
         try withStore { store in
             if let existing = try store.dataset(named: name), existing.kind != kind {
                 throw AppError(.dataInvalid, "dataset '\(name)' holds \(existing.kind.rawValue), not \(kind.rawValue); delete it first or choose another name")
             }
-            switch contents {
-            case .users(let rows): try store.replaceDataset(name: name, users: rows, source: source)
-            case .groups(let rows): try store.replaceDataset(name: name, groups: rows, source: source)
+            // The reader's errors are its own type: a write that fails midway is kept aside and
+            // stops the read with a stand-in, then thrown as what it was.
+            var writeFailure: StoreError?
+            do {
+                try store.replaceDataset(name: name, kind: kind, source: source) { writer in
+                    try read { (batch) throws(DatasetFileError) in
+                        do throws(StoreError) {
+                            switch batch {
+                            case .users(let rows): try writer.append(users: rows)
+                            case .groups(let rows): try writer.append(groups: rows)
+                            }
+                        } catch {
+                            writeFailure = error
+                            throw DatasetFileError(file: source, line: nil, message: "the store refused a write")
+                        }
+                    }
+                }
+            } catch {
+                if let writeFailure { throw AppError(writeFailure) }
+                if let error = error as? DatasetFileError { throw AppError(error) }
+                throw error
             }
             guard let info = try store.dataset(named: name) else { throw AppError(.storeUnavailable, "dataset '\(name)' vanished after import") }
             logger.info("imported dataset", metadata: ["dataset": "\(name)", "kind": "\(kind.rawValue)", "rows": "\(info.rowCount)", "source": "\(source)"])

@@ -17,6 +17,21 @@ struct CSVReader {
 
     func records(_ bytes: [UInt8]) throws(DatasetFileError) -> [Record] {
         var records: [Record] = []
+        let failure: DatasetFileError? = bytes.withUnsafeBytes { buffer in
+            do throws(DatasetFileError) {
+                try forEachRecord(buffer) { records.append($0) }
+                return nil
+            } catch {
+                return error
+            }
+        }
+        if let failure { throw failure }
+        return records
+    }
+
+    /// Calls `body` with each record in turn, as it is read: a file of a million lines is never
+    /// held as records (a mapped file's bytes go straight to rows).
+    func forEachRecord(_ bytes: UnsafeRawBufferPointer, _ body: (Record) throws(DatasetFileError) -> Void) throws(DatasetFileError) {
         var fields: [String] = []
         var field: [UInt8] = []
         var index = 0
@@ -42,7 +57,7 @@ struct CSVReader {
         func finishRecord() throws(DatasetFileError) {
             try finishField()
             if !(fields.count == 1 && fields[0].isEmpty) {  // a blank line
-                records.append(Record(line: recordLine, fields: fields))
+                try body(Record(line: recordLine, fields: fields))
             }
             fields.removeAll(keepingCapacity: true)
         }
@@ -97,6 +112,5 @@ struct CSVReader {
         if !field.isEmpty || !fields.isEmpty || fieldWasQuoted {
             try finishRecord()
         }
-        return records
     }
 }

@@ -51,37 +51,121 @@ public struct DatasetReader: Sendable {
 
     /// Reads the file at `path`, choosing the format from its extension.
     public func read(path: String) throws(DatasetFileError) -> DatasetContents {
-        guard let format = DatasetFormat(fileName: path) else {
-            throw DatasetFileError(file: path, line: nil, message: "unknown file type; use a .csv or .jsonl file")
-        }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let exists = FileManager.default.fileExists(atPath: path)
-            throw DatasetFileError(file: path, line: nil, message: exists ? "cannot be read (permissions?)" : "no such file")
-        }
-        return try read(bytes: [UInt8](data), file: path, format: format)
+        var collected = Collected(kind: kind)
+        try stream(path: path, batchSize: .max) { collected.add($0) }
+        return collected.contents
     }
 
     public func read(bytes: [UInt8], file: String, format: DatasetFormat) throws(DatasetFileError) -> DatasetContents {
-        let table = switch format {
-        case .csv: try csvTable(bytes, file: file)
-        case .jsonLines: try jsonLinesTable(bytes, file: file)
+        var collected = Collected(kind: kind)
+        try stream(bytes: bytes, file: file, format: format, batchSize: .max) { collected.add($0) }
+        return collected.contents
+    }
+
+    /// Reads the file at `path` (mapped, not loaded) and hands its rows to `body` in batches of
+    /// `batchSize`, in file order, as they are read: a million rows never sit in memory at once.
+    /// A malformed file throws at its first bad line; `body` may already have had earlier
+    /// batches, so a caller that stores them does so in a transaction it can roll back.
+    public func stream(path: String, batchSize: Int = 10_000, _ body: (DatasetContents) throws(DatasetFileError) -> Void) throws(DatasetFileError) {
+        guard let format = DatasetFormat(fileName: path) else {
+            throw DatasetFileError(file: path, line: nil, message: "unknown file type; use a .csv or .jsonl file")
         }
-        switch kind {
-        case .users:
-            var rows: [UserRow] = []
-            rows.reserveCapacity(table.count)
-            for record in table { rows.append(try DatasetColumns.userRow(record, file: file)) }
-            return .users(rows)
-        case .groups:
-            return .groups(table.map { DatasetColumns.groupRow($0.cells) })
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
+        } catch {
+            let exists = FileManager.default.fileExists(atPath: path)
+            throw DatasetFileError(file: path, line: nil, message: exists ? "cannot be read (permissions?)" : "no such file")
+        }
+        try Self.withBytes(data) { (bytes) throws(DatasetFileError) in
+            try stream(buffer: bytes, file: path, format: format, batchSize: batchSize, body)
         }
     }
 
-    private func csvTable(_ bytes: [UInt8], file: String) throws(DatasetFileError) -> [DatasetRecord] {
-        let records = try CSVReader(file: file).records(bytes)
-        guard let header = records.first else {
+    /// `stream(path:)` for bytes already in memory (an upload).
+    public func stream(bytes: [UInt8], file: String, format: DatasetFormat, batchSize: Int = 10_000, _ body: (DatasetContents) throws(DatasetFileError) -> Void) throws(DatasetFileError) {
+        try Self.withBytes(bytes) { (buffer) throws(DatasetFileError) in
+            try stream(buffer: buffer, file: file, format: format, batchSize: batchSize, body)
+        }
+    }
+
+    /// `withUnsafeBytes` with the reader's typed error.
+    private static func withBytes(_ bytes: some ContiguousBytes, _ body: (UnsafeRawBufferPointer) throws(DatasetFileError) -> Void) throws(DatasetFileError) {
+        let failure: DatasetFileError? = bytes.withUnsafeBytes { buffer in
+            do throws(DatasetFileError) {
+                try body(buffer)
+                return nil
+            } catch {
+                return error
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    private func stream(
+        buffer: UnsafeRawBufferPointer, file: String, format: DatasetFormat, batchSize: Int, _ body: (DatasetContents) throws(DatasetFileError) -> Void
+    ) throws(DatasetFileError) {
+        var batch = Collected(kind: kind)
+        let add = { (record: DatasetRecord) throws(DatasetFileError) in
+            try batch.add(record, kind: kind, file: file)
+            if batch.count >= batchSize {
+                try body(batch.contents)
+                batch = Collected(kind: kind)
+            }
+        }
+        switch format {
+        case .csv: try csvRecords(buffer, file: file, add)
+        case .jsonLines: try jsonLinesRecords(buffer, file: file, add)
+        }
+        if batch.count > 0 || batchSize == .max { try body(batch.contents) }
+    }
+
+    /// Rows being gathered: of users or of groups.
+    private struct Collected {
+        var users: [UserRow] = []
+        var groups: [GroupRow] = []
+        let kind: DatasetKind
+
+        init(kind: DatasetKind) { self.kind = kind }
+
+        var count: Int { users.count + groups.count }
+        var contents: DatasetContents { kind == .users ? .users(users) : .groups(groups) }
+
+        mutating func add(_ record: DatasetRecord, kind: DatasetKind, file: String) throws(DatasetFileError) {
+            if kind == .users { users.append(try DatasetColumns.userRow(record, file: file)) } else { groups.append(DatasetColumns.groupRow(record.cells)) }
+        }
+
+        mutating func add(_ contents: DatasetContents) {
+            switch contents {
+            case .users(let rows): users += rows
+            case .groups(let rows): groups += rows
+            }
+        }
+    }
+
+    private func csvRecords(_ bytes: UnsafeRawBufferPointer, file: String, _ body: (DatasetRecord) throws(DatasetFileError) -> Void) throws(DatasetFileError) {
+        var columns: [String]?
+        var sawHeader = false
+        try CSVReader(file: file).forEachRecord(bytes) { (record) throws(DatasetFileError) in
+            guard let columns else {
+                sawHeader = true
+                columns = try self.columns(of: record, file: file)
+                return
+            }
+            guard record.fields.count == columns.count else {
+                throw DatasetFileError(file: file, line: record.line, message: "\(record.fields.count) fields, but the header has \(columns.count) columns (an unquoted comma?)")
+            }
+            let cells = Dictionary(uniqueKeysWithValues: zip(columns, record.fields))
+            try DatasetColumns.checkCharacters(cells, groupIds: nil, file: file, line: record.line)
+            try body(DatasetRecord(line: record.line, cells: cells))
+        }
+        guard sawHeader else {
             throw DatasetFileError(file: file, line: nil, message: "the file is empty; it needs a header row naming the columns (\(DatasetColumns.names(for: kind).joined(separator: ",")))")
         }
+    }
+
+    /// The canonical column names of a CSV header, checked.
+    private func columns(of header: CSVReader.Record, file: String) throws(DatasetFileError) -> [String] {
         var columns: [String] = []
         var seen = Set<String>()
         for cell in header.fields {
@@ -97,29 +181,18 @@ public struct DatasetReader: Sendable {
         guard columns.contains(required) else {
             throw DatasetFileError(file: file, line: header.line, message: "the header has no '\(required)' column (is this a \(kind.rawValue) dataset?)")
         }
-        var table: [DatasetRecord] = []
-        table.reserveCapacity(records.count - 1)
-        for record in records.dropFirst() {
-            guard record.fields.count == columns.count else {
-                throw DatasetFileError(file: file, line: record.line, message: "\(record.fields.count) fields, but the header has \(columns.count) columns (an unquoted comma?)")
-            }
-            let cells = Dictionary(uniqueKeysWithValues: zip(columns, record.fields))
-            try DatasetColumns.checkCharacters(cells, groupIds: nil, file: file, line: record.line)
-            table.append(DatasetRecord(line: record.line, cells: cells))
-        }
-        return table
+        return columns
     }
 
-    private func jsonLinesTable(_ bytes: [UInt8], file: String) throws(DatasetFileError) -> [DatasetRecord] {
-        var table: [DatasetRecord] = []
-        var body = bytes[...]
-        if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }  // only here: a BOM elsewhere is refused
+    private func jsonLinesRecords(_ bytes: UnsafeRawBufferPointer, file: String, _ body: (DatasetRecord) throws(DatasetFileError) -> Void) throws(DatasetFileError) {
+        var start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0  // only here: a BOM elsewhere is refused
         var lineNumber = 0
-        for lineBytes in body.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+        while start <= bytes.count {
+            let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
             lineNumber += 1
-            if let record = try jsonLinesRecord(lineBytes, file: file, line: lineNumber) { table.append(record) }
+            if let record = try jsonLinesRecord(Array(bytes[start..<end])[...], file: file, line: lineNumber) { try body(record) }
+            start = end + 1
         }
-        return table
     }
 
     /// One JSON Lines line as a record; nil for a blank line.

@@ -27,6 +27,25 @@ extension AccountStore {
         }
     }
 
+    /// Replaces the dataset `name` with the rows `fill` hands to its writer batch by batch, in one
+    /// transaction: if `fill` throws (a bad line of the file), the earlier version is left as it
+    /// was, and the error is rethrown as it came (not as a store error).
+    public func replaceDataset(name: String, kind: DatasetKind, source: String, at date: Date = Date(), fill: (DatasetWriter) throws -> Void) throws {
+        var failure: Error?
+        do {
+            try replaceDataset(name: name, kind: kind, count: 0, source: source, date: date) { db in
+                let writer = DatasetWriter(db: db, name: name, storePath: path)
+                do { try fill(writer) } catch {
+                    failure = error
+                    throw error
+                }
+                try db.execute(sql: "UPDATE datasets SET rowCount = ? WHERE name = ?", arguments: [writer.count, name])
+            }
+        } catch {
+            throw failure ?? error
+        }
+    }
+
     static func insert(users rows: [UserRow], into name: String, from start: Int, db: Database) throws {
         let insert = try db.cachedStatement(sql: """
             INSERT INTO dataset_users (dataset, position, account, name, email, mobile, accountType, groupIds, disabled, externalId, thirdParty)
@@ -163,5 +182,30 @@ extension AccountStore {
         DatasetInfo(
             name: try row.decode(forColumn: "name"), kind: DatasetKind(rawValue: try row.decode(forColumn: "kind")) ?? .users, source: try row.decode(forColumn: "source"),
             rowCount: try row.decode(forColumn: "rowCount"), importedAt: try row.decode(forColumn: "importedAt"))
+    }
+}
+
+/// Appends rows to a dataset being replaced, inside `replaceDataset(name:kind:source:fill:)`'s
+/// transaction, numbering them in the order they come.
+public final class DatasetWriter {
+    let db: Database
+    let name: String
+    let storePath: String
+    public private(set) var count = 0
+
+    init(db: Database, name: String, storePath: String) {
+        self.db = db
+        self.name = name
+        self.storePath = storePath
+    }
+
+    public func append(users: [UserRow]) throws(StoreError) {
+        do { try AccountStore.insert(users: users, into: name, from: count, db: db) } catch { throw StoreError.wrap(error, path: storePath) }
+        count += users.count
+    }
+
+    public func append(groups: [GroupRow]) throws(StoreError) {
+        do { try AccountStore.insert(groups: groups, into: name, from: count, db: db) } catch { throw StoreError.wrap(error, path: storePath) }
+        count += groups.count
     }
 }
