@@ -94,6 +94,8 @@ def make_driver():
 
 
 driver = make_driver()
+# An element looked up right after a form is sent may be on the page still to come: wait for it.
+driver.implicitly_wait(5)
 wait = WebDriverWait(driver, 20)
 
 
@@ -365,7 +367,7 @@ def a_tripped_safeguard_is_approved_with_a_reason():
     screenshot("run-approve-needs-reason")
     find("#reason").send_keys("Reorganisation: four contractors left on Friday")
     find("form[action$='/approve'] button[type=submit]").click()
-    wait_for_url(r"^/runs/\d+$")
+    wait_for_url(rf"^/runs/(?!{tripped}$)\d+$")
     approved = int(re.search(r"/runs/(\d+)$", driver.current_url).group(1))
     assert approved != tripped
     check_page("run-approved")
@@ -385,6 +387,7 @@ def the_other_pages_render():
     check_page("group")
     driver.get(url("/sync"))
     find("form[action='/runs'] input[value=dry] ~ button").click()
+    wait_for_url(r"^/runs$")
     assert "Dry run" in find("h1").text
     screenshot("dry-run")
     go("/access", "access")
