@@ -78,8 +78,10 @@ enum GroupIdsCoding {
         guard !text.isEmpty else { return [] }
         guard text.hasPrefix("[") else { return text.split(separator: ";").map(String.init) }
         if text.hasPrefix("[\""), text.hasSuffix("\"]"), !text.utf8.contains(0x5C) {
-            // Fast path (a million rows): no escapes, so the ids are what lies between the quotes.
-            return text.dropFirst(2).dropLast(2).split(separator: "\",\"", omittingEmptySubsequences: false).map(String.init)
+            // Fast path (a million rows): no escapes, so every quote is a delimiter and the ids are
+            // every other piece between quotes (`["a","b"]` → `[`, a, `,`, b, `]`), split as bytes.
+            let pieces = text.utf8.split(separator: UInt8(ascii: "\""), omittingEmptySubsequences: false)
+            return stride(from: 1, to: pieces.count - 1, by: 2).map { String(Substring(pieces[$0])) }
         }
         if let list = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String] { return list }
         return text.split(separator: ";").map(String.init)
