@@ -35,7 +35,7 @@ public final class Slapd {
 
     /// Starts slapd with the entries of an LDIF file loaded after the base entries (for large
     /// directories that should not sit in memory as one string).
-    public init(ldifFile: String, tls: Bool = false) throws {
+    public init(ldifFile: String, tls: Bool = false, maxSize: Int = 268_435_456) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("slapd-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("db"), withIntermediateDirectories: true)
         port = try Self.freePort()
@@ -64,7 +64,7 @@ public final class Slapd {
             access to dn.subtree="ou=Secret,dc=example,dc=com" by dn.exact="\(readerDN)" read by * none
             access to * by * read
             database mdb
-            maxsize 268435456
+            maxsize \(maxSize)
             suffix "\(suffix)"
             rootdn "\(adminDN)"
             rootpw \(adminPassword)

@@ -1,0 +1,198 @@
+// The end-to-end benchmark (issue 13's proof): a slapd started here with USERS people in OUS
+// nested OUs and one group of BIG members; then, each as its own process with wall time and peak
+// RSS from wait4, side by side with ldapsearch (the floor):
+//   pull --output, run with `source:` into an empty store, the same run again (no change), a run
+//   after 1% of the people changed, and from a CSV dataset: datasets import, a run into an empty
+//   store, the same run again; then a run killed with SIGKILL halfway through its apply (the store
+//   must be unchanged) and the run after it (it must recover).
+import Foundation
+import SlapdFixture
+
+func runEndToEndBenchmark(userCount: Int, unitCount: Int, bigGroup: Int) throws {
+    let work = FileManager.default.temporaryDirectory.appendingPathComponent("account-sync-e2e-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: work) }
+    let base = "ou=Corp,dc=example,dc=com"
+
+    // OUS units, nested three deep: 10 divisions, 10 departments each, the rest as teams below.
+    var units = (0..<10).map { "ou=Division \($0),\(base)" }
+    for a in 0..<10 { for b in 0..<10 { units.append("ou=Department \(a)-\(b),ou=Division \(a),\(base)") } }
+    var team = 0
+    while units.count < unitCount {
+        let (a, b) = ((team / 10) % 10, team % 10)
+        units.append("ou=Team \(team),ou=Department \(a)-\(b),ou=Division \(a),\(base)")
+        team += 1
+    }
+    units = Array(units.prefix(max(unitCount, 1)))
+    let leaves = Array(units.suffix(max(1, units.count - 110)))
+    func dn(_ index: Int) -> String { "uid=user\(index),\(leaves[index % leaves.count])" }
+
+    let ldifPath = work.appendingPathComponent("directory.ldif").path
+    FileManager.default.createFile(atPath: ldifPath, contents: nil)
+    let ldif = try FileHandle(forWritingTo: URL(fileURLWithPath: ldifPath))
+    var chunk = "dn: \(base)\nobjectClass: organizationalUnit\nou: Corp\n\n"
+    func flush(_ force: Bool = false) {
+        if force || chunk.utf8.count > 1 << 20 {
+            ldif.write(Data(chunk.utf8))
+            chunk = ""
+        }
+    }
+    for unit in units {
+        chunk += "dn: \(unit)\nobjectClass: organizationalUnit\nou: \(unit.split(separator: ",")[0].dropFirst(3))\n\n"
+        flush()
+    }
+    for index in 0..<userCount {
+        chunk += "dn: \(dn(index))\nobjectClass: inetOrgPerson\nuid: user\(index)\ncn: User Number \(index)\nsn: Number\nmail: user\(index)@example.com\nmobile: +86 138\(String(format: "%08d", index))\n\n"
+        flush()
+    }
+    chunk += "dn: ou=Groups,\(base)\nobjectClass: organizationalUnit\nou: Groups\n\n"
+    chunk += "dn: cn=All Staff,ou=Groups,\(base)\nobjectClass: groupOfNames\ncn: All Staff\n"
+    for index in 0..<min(bigGroup, userCount) {
+        chunk += "member: \(dn(index))\n"
+        flush()
+    }
+    chunk += "\n"
+    flush(true)
+    try ldif.close()
+
+    let loadStart = Date()
+    let slapd = try Slapd(ldifFile: ldifPath, maxSize: 8 << 30)
+    print("account-sync end-to-end benchmark: \(userCount) users in \(units.count) nested OUs, a group of \(min(bigGroup, userCount)) members; slapd at \(slapd.uri) (slapadd \(String(format: "%.0f", Date().timeIntervalSince(loadStart))) s)")
+
+    let passwordFile = work.appendingPathComponent("bind.pw").path
+    FileManager.default.createFile(atPath: passwordFile, contents: Data(slapd.adminPassword.utf8), attributes: [.posixPermissions: 0o600])
+    let safeguard = "safeguard: { maxUserDeletions: \(userCount), maxGroupDeletions: \(units.count + 10), maxUserDeletionPercent: 100, maxGroupDeletionPercent: 100 }"
+    let directoryConfig = work.appendingPathComponent("directory.yaml").path
+    try """
+        store: { path: directory.sqlite }
+        source:
+          kind: ldap
+          profile: openldap
+          uri: "\(slapd.uri)"
+          allowInsecureBind: true
+          bind: { dn: "\(slapd.adminDN)", passwordFile: \(passwordFile) }
+          pageSize: 1000
+          users: { base: "\(base)", disabledFilter: "" }
+          groups: { from: both, base: "\(base)" }
+        sync:
+          users: { dataset: people }
+          groups: { dataset: org }
+          \(safeguard)
+        """.write(toFile: directoryConfig, atomically: true, encoding: .utf8)
+    let datasetConfig = work.appendingPathComponent("dataset.yaml").path
+    try """
+        store: { path: dataset.sqlite }
+        sync:
+          users: { dataset: people }
+          \(safeguard)
+        """.write(toFile: datasetConfig, atomically: true, encoding: .utf8)
+
+    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("account-sync").path
+    let log = work.appendingPathComponent("account-sync.log").path
+    var rows: [(String, Measurement?, Measurement)] = []
+    func ours(_ label: String, _ arguments: [String], floor: Measurement? = nil, environment: [String: String] = [:]) throws -> Measurement {
+        for (key, value) in environment { setenv(key, value, 1) }
+        defer { for key in environment.keys { unsetenv(key) } }
+        let result = try Measurement(binary, arguments + ["--log-level", "warning"], log: log)
+        rows.append((label, floor, result))
+        print(String(format: "  %@: %.2f s, %.0f MiB%@", label, result.seconds, result.peakMiB, result.status == 0 ? "" : " (exit \(result.status); see \(log))"))
+        return result
+    }
+
+    let attributes = ["uid", "cn", "mail", "mobile", "entryUUID"]
+    let floor = try Measurement("/usr/bin/ldapsearch", ["-x", "-LLL", "-H", slapd.uri, "-D", slapd.adminDN, "-y", passwordFile, "-E", "pr=1000/noprompt",
+                                                       "-b", base, "(objectClass=inetOrgPerson)"] + attributes, log: work.appendingPathComponent("ldapsearch.out").path)
+    print(String(format: "  ldapsearch -E pr=1000 (the floor): %.2f s, %.0f MiB", floor.seconds, floor.peakMiB))
+    _ = try ours("pull --output", ["pull", "--config", directoryConfig, "--output", work.appendingPathComponent("out").path], floor: floor)
+    _ = try ours("run with source:, empty store", ["run", "--config", directoryConfig], floor: floor)
+    _ = try ours("the same run again, no change", ["run", "--config", directoryConfig], floor: floor)
+
+    // 1% of the people change their name and mobile.
+    let changes = work.appendingPathComponent("changes.ldif").path
+    var modify = ""
+    for index in stride(from: 0, to: userCount, by: 100) {
+        modify += "dn: \(dn(index))\nchangetype: modify\nreplace: cn\ncn: Renamed \(index)\n-\nreplace: mobile\nmobile: +86 139\(String(format: "%08d", index))\n\n"
+    }
+    try modify.write(toFile: changes, atomically: true, encoding: .utf8)
+    let modified = try Measurement("/usr/bin/ldapmodify", ["-x", "-H", slapd.uri, "-D", slapd.adminDN, "-y", passwordFile, "-f", changes], log: work.appendingPathComponent("ldapmodify.out").path)
+    print(String(format: "  (ldapmodify of %d people: %.1f s)", userCount / 100, modified.seconds))
+    _ = try ours("run after 1% changed", ["run", "--config", directoryConfig], floor: floor)
+
+    // From a dataset file: the same people as CSV.
+    let csv = work.appendingPathComponent("people.csv").path
+    FileManager.default.createFile(atPath: csv, contents: nil)
+    let csvHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: csv))
+    var text = "account,name,email,mobile,accountType,externalId\n"
+    for index in 0..<userCount {
+        text += "user\(index),User Number \(index),user\(index)@example.com,+86 138\(String(format: "%08d", index)),\(index % 50 == 0 ? "Administrator" : "Regular User"),guid-\(index)\n"
+        if text.utf8.count > 1 << 20 {
+            csvHandle.write(Data(text.utf8))
+            text = ""
+        }
+    }
+    csvHandle.write(Data(text.utf8))
+    try csvHandle.close()
+    _ = try ours("datasets import (CSV)", ["datasets", "import", "--config", datasetConfig, "--kind", "users", "people", csv])
+    _ = try ours("run from the dataset, empty store", ["run", "--config", datasetConfig])
+    _ = try ours("the same run again, no change", ["run", "--config", datasetConfig])
+
+    // A run killed with SIGKILL halfway through its apply leaves the store as it was.
+    let storePath = work.appendingPathComponent("dataset.sqlite").path
+    let before = try Measurement.sqlite(storePath, "SELECT COUNT(*), COALESCE(SUM(LENGTH(name)), 0) FROM users")
+    var renamed = "account,name,email,mobile,accountType,externalId\n"
+    for index in 0..<userCount { renamed += "user\(index),Renamed \(index),user\(index)@example.com,+86 138\(String(format: "%08d", index)),Regular User,guid-\(index)\n" }
+    try renamed.write(toFile: csv, atomically: true, encoding: .utf8)
+    _ = try ours("datasets import (every name changed)", ["datasets", "import", "--config", datasetConfig, "--kind", "users", "people", csv])
+    let marker = work.appendingPathComponent("paused").path
+    setenv("ACCOUNT_SYNC_TEST_PAUSE_MID_APPLY", marker, 1)
+    let pid = try Slapd.spawn(binary, ["run", "--config", datasetConfig, "--log-level", "warning"], log: log)
+    unsetenv("ACCOUNT_SYNC_TEST_PAUSE_MID_APPLY")
+    let pauseStart = Date()
+    while !FileManager.default.fileExists(atPath: marker) && Date().timeIntervalSince(pauseStart) < 600 { usleep(100_000) }
+    kill(pid, SIGKILL)
+    var status: Int32 = 0
+    waitpid(pid, &status, 0)
+    let after = try Measurement.sqlite(storePath, "SELECT COUNT(*), COALESCE(SUM(LENGTH(name)), 0) FROM users")
+    print("  kill -9 halfway through applying \(userCount) updates (after \(String(format: "%.1f", Date().timeIntervalSince(pauseStart))) s): store \(before == after ? "unchanged" : "CHANGED") (\(before) → \(after))")
+    let recovery = try ours("the run after the kill", ["run", "--config", datasetConfig])
+    let last = try Measurement.sqlite(storePath, "SELECT status || ' ' || COALESCE(failureCode, '') FROM runs ORDER BY id DESC LIMIT 2")
+    print("  the last two runs: \(last.replacingOccurrences(of: "\n", with: "; ")) (exit \(recovery.status))")
+
+    print("\n| work | ldapsearch | account-sync | ratio |")
+    print("|---|---|---|---|")
+    print(String(format: "| ldapsearch -E pr=1000 of %d users (the floor) | %.1f s, %.0f MiB | | |", userCount, floor.seconds, floor.peakMiB))
+    for (label, floor, result) in rows {
+        let ratio = floor.map { String(format: "%.2f×", result.seconds / $0.seconds) } ?? ""
+        let floorText = floor.map { String(format: "%.1f s", $0.seconds) } ?? ""
+        print(String(format: "| %@ | %@ | %.1f s, %.0f MiB | %@ |", label, floorText, result.seconds, result.peakMiB, ratio))
+    }
+}
+
+/// One program run to its end: wall time, CPU time and peak RSS from wait4.
+struct Measurement {
+    var seconds: Double
+    var cpu: Double
+    var peakMiB: Double
+    var status: Int32
+
+    init(_ path: String, _ arguments: [String], log: String) throws {
+        let measured = try measure(path, arguments, log: log)
+        seconds = measured.seconds
+        cpu = measured.cpu
+        peakMiB = measured.peakMiB
+        status = measured.status
+    }
+
+    /// A query's answer from the sqlite3 command-line shell (Debian's `sqlite3`).
+    static func sqlite(_ store: String, _ query: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        process.arguments = [store, query]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
