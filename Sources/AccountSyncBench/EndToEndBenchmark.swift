@@ -158,6 +158,11 @@ func runEndToEndBenchmark(userCount: Int, unitCount: Int, bigGroup: Int) throws 
     let last = try Measurement.sqlite(storePath, "SELECT status || ' ' || COALESCE(failureCode, '') FROM runs ORDER BY id DESC LIMIT 2")
     print("  the last two runs: \(last.replacingOccurrences(of: "\n", with: "; ")) (exit \(recovery.status))")
 
+    for store in ["directory.sqlite", "dataset.sqlite"] {
+        let path = work.appendingPathComponent(store).path
+        let bytes = ["", "-wal"].compactMap { try? FileManager.default.attributesOfItem(atPath: path + $0)[.size] as? Int }.reduce(0, +)
+        print(String(format: "  %@ on disk (with its WAL): %.0f MiB", store, Double(bytes) / 1_048_576))
+    }
     print("\n| work | ldapsearch | account-sync | ratio |")
     print("|---|---|---|---|")
     print(String(format: "| ldapsearch -E pr=1000 of %d users (the floor) | %.1f s, %.0f MiB | | |", userCount, floor.seconds, floor.peakMiB))
