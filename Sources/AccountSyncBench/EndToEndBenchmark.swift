@@ -59,21 +59,12 @@ func runEndToEndBenchmark(userCount: Int, unitCount: Int, bigGroup: Int) throws 
     let slapd = try Slapd(ldifFile: ldifPath, maxSize: 8 << 30)
     print("account-sync end-to-end benchmark: \(userCount) users in \(units.count) nested OUs, a group of \(min(bigGroup, userCount)) members; slapd at \(slapd.uri) (slapadd \(String(format: "%.0f", Date().timeIntervalSince(loadStart))) s)")
 
-    let passwordFile = work.appendingPathComponent("bind.pw").path
-    FileManager.default.createFile(atPath: passwordFile, contents: Data(slapd.adminPassword.utf8), attributes: [.posixPermissions: 0o600])
+    let passwordFile = try writePassword(slapd, in: work)
     let safeguard = "safeguard: { maxUserDeletions: \(userCount), maxGroupDeletions: \(units.count + 10), maxUserDeletionPercent: 100, maxGroupDeletionPercent: 100 }"
     let directoryConfig = work.appendingPathComponent("directory.yaml").path
     try """
         store: { path: directory.sqlite }
-        source:
-          kind: ldap
-          profile: openldap
-          uri: "\(slapd.uri)"
-          allowInsecureBind: true
-          bind: { dn: "\(slapd.adminDN)", passwordFile: \(passwordFile) }
-          pageSize: 1000
-          users: { base: "\(base)", disabledFilter: "" }
-          groups: { from: both, base: "\(base)" }
+        \(sourceSection(slapd, passwordFile: passwordFile, base: base, groups: "{ from: both, base: \"\(base)\" }"))
         sync:
           users: { dataset: people }
           groups: { dataset: org }

@@ -41,20 +41,11 @@ func runPullBenchmark(userCount: Int, unitCount: Int) throws {
     let slapd = try Slapd(ldifFile: ldifPath)
     print("account-sync pull benchmark: \(userCount) users in \(units.count) nested OUs, slapd at \(slapd.uri) (loaded in \(String(format: "%.1f", Date().timeIntervalSince(loadStart))) s)")
 
-    let passwordFile = work.appendingPathComponent("bind.pw").path
-    FileManager.default.createFile(atPath: passwordFile, contents: Data(slapd.adminPassword.utf8), attributes: [.posixPermissions: 0o600])
+    let passwordFile = try writePassword(slapd, in: work)
     let config = work.appendingPathComponent("config.yaml").path
     try """
         store: { path: store.sqlite }
-        source:
-          kind: ldap
-          profile: openldap
-          uri: "\(slapd.uri)"
-          allowInsecureBind: true
-          bind: { dn: "\(slapd.adminDN)", passwordFile: \(passwordFile) }
-          pageSize: 1000
-          users: { base: "ou=Corp,dc=example,dc=com", disabledFilter: "" }
-          groups: { from: ou-tree }
+        \(sourceSection(slapd, passwordFile: passwordFile, base: "ou=Corp,dc=example,dc=com", groups: "{ from: ou-tree }"))
         sync:
           users: { dataset: people }
           groups: { dataset: org }
@@ -81,4 +72,26 @@ func measure(_ path: String, _ arguments: [String], log: String) throws -> (seco
     _ = wait4(pid, &status, 0, &usage)
     let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     return (Date().timeIntervalSince(start), Double(usage.ru_maxrss) / 1024, (status >> 8) & 0xff, cpu)
+}
+
+/// The bind password of the bench's slapd, in a file of mode 0600 for `passwordFile:`.
+func writePassword(_ slapd: Slapd, in work: URL) throws -> String {
+    let path = work.appendingPathComponent("bind.pw").path
+    FileManager.default.createFile(atPath: path, contents: Data(slapd.adminPassword.utf8), attributes: [.posixPermissions: 0o600])
+    return path
+}
+
+/// The `source:` section of a config pulling people under `base` from the bench's slapd.
+func sourceSection(_ slapd: Slapd, passwordFile: String, base: String, groups: String) -> String {
+    """
+    source:
+      kind: ldap
+      profile: openldap
+      uri: "\(slapd.uri)"
+      allowInsecureBind: true
+      bind: { dn: "\(slapd.adminDN)", passwordFile: \(passwordFile) }
+      pageSize: 1000
+      users: { base: "\(base)", disabledFilter: "" }
+      groups: \(groups)
+    """
 }
