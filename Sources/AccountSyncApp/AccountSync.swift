@@ -81,34 +81,44 @@ public struct AccountSync: Sendable {
     }
 
     /// Replaces dataset `name` with the rows `read` hands over, batch by batch, in one transaction.
+    /// `read` runs on a thread of its own, so parsing the file and writing the store use both
+    /// cores; a bad line (or a failed write) ends both and rolls the transaction back.
     private func storeDataset(
-        kind: DatasetKind, name: String, source: String, read: ((DatasetContents) throws(DatasetFileError) -> Void) throws(DatasetFileError) -> Void
+        kind: DatasetKind, name: String, source: String,
+        read: @escaping @Sendable ((DatasetContents) throws(DatasetFileError) -> Void) throws(DatasetFileError) -> Void
     ) throws(AppError) -> DatasetInfo {
         try withStore { store in
             if let existing = try store.dataset(named: name), existing.kind != kind {
                 throw AppError(.dataInvalid, "dataset '\(name)' holds \(existing.kind.rawValue), not \(kind.rawValue); delete it first or choose another name")
             }
-            // The reader's errors are its own type: a write that fails midway is kept aside and
-            // stops the read with a stand-in, then thrown as what it was.
-            var writeFailure: StoreError?
+            let pipe = BatchPipe<DatasetContents, DatasetFileError>(capacity: 3)
+            let readerDone = DispatchSemaphore(value: 0)
+            Thread.detachNewThread {
+                do throws(DatasetFileError) {
+                    try read { (batch) throws(DatasetFileError) in
+                        guard pipe.put(batch) else { throw DatasetFileError(file: source, line: nil, message: "the import stopped") }
+                    }
+                    pipe.end(failure: nil)
+                } catch {
+                    pipe.end(failure: error)
+                }
+                readerDone.signal()
+            }
+            defer {
+                pipe.cancel()
+                readerDone.wait()
+            }
             do {
                 try store.replaceDataset(name: name, kind: kind, source: source) { writer in
-                    try read { (batch) throws(DatasetFileError) in
-                        do throws(StoreError) {
-                            switch batch {
-                            case .users(let rows): try writer.append(users: rows)
-                            case .groups(let rows): try writer.append(groups: rows)
-                            }
-                        } catch {
-                            writeFailure = error
-                            throw DatasetFileError(file: source, line: nil, message: "the store refused a write")
+                    while let batch = try pipe.take() {
+                        switch batch {
+                        case .users(let rows): try writer.append(users: rows)
+                        case .groups(let rows): try writer.append(groups: rows)
                         }
                     }
                 }
-            } catch {
-                if let writeFailure { throw AppError(writeFailure) }
-                if let error = error as? DatasetFileError { throw AppError(error) }
-                throw error
+            } catch let error as DatasetFileError {
+                throw AppError(error)
             }
             guard let info = try store.dataset(named: name) else { throw AppError(.storeUnavailable, "dataset '\(name)' vanished after import") }
             logger.info("imported dataset", metadata: ["dataset": "\(name)", "kind": "\(kind.rawValue)", "rows": "\(info.rowCount)", "source": "\(source)"])
