@@ -235,6 +235,22 @@ import Testing
         #expect(try workspace.app.settingsHistory().first?.savedBy == "admin:alice")
     }
 
+    @Test func aWindowWithoutALimitIsNamedNotSwallowed() async throws {
+        let workspace = try ServerWorkspace(pinned: false)
+        try workspace.app.addAdmin(name: "alice", password: Self.password)
+        try await workspace.test { client in
+            let browser = try await Self.signIn(client)
+            let (headers, body) = browser.form([
+                ("users.dataset", "people"), ("groups.dataset", "org"), ("update", "manual"), ("safeguard.maxUserDeletions", "7"),
+                ("safeguard.maxGroupDeletions", "5"), ("safeguard.window.days", "7"),
+            ])
+            let refused = try await client.execute(uri: "/sync", method: .post, headers: headers, body: body)
+            #expect(refused.status == .badRequest)
+            #expect(refused.text.contains("gives no limit; add maxUserDeletions and/or maxGroupDeletions"))
+        }
+        #expect(try workspace.app.settingsHistory().isEmpty)
+    }
+
     @Test func missingThingsAnswerAsPagesNotJSON() async throws {
         let workspace = try ServerWorkspace()
         try workspace.app.addAdmin(name: "alice", password: Self.password)

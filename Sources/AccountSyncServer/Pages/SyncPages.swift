@@ -209,7 +209,6 @@ struct SyncPages {
         }
         let datasetError = datasetProblems.joined(separator: " ")
         let deletedError = problem(for: "safeguard.deletedUsers")
-        _ = problem(for: "safeguard.window")
         let general = unplaced.map { ($0.path.isEmpty ? "" : "\($0.path): ") + $0.message } + (deletedError.map { [$0] } ?? [])
         let view = EditView(
             update: [Option(value: "manual", label: "Manual", selected: form["update"] != "daily"), Option(value: "daily", label: "Daily", selected: form["update"] == "daily")],
