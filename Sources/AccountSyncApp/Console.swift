@@ -8,6 +8,16 @@ public struct GroupView: Codable, Sendable, Equatable {
     public var managed: Bool
     public var members: Int
     public var thirdParty: [String: String]
+
+    init(_ group: ExistingGroup, members: Int) {
+        groupId = group.groupId
+        name = group.name
+        parentGroupId = group.parentGroupId
+        externalId = group.externalId
+        managed = group.managed
+        self.members = members
+        thirdParty = group.thirdParty
+    }
 }
 
 /// One page of a longer list, with the total for the pager.
@@ -69,11 +79,17 @@ extension AccountSync {
     public func groupViews() throws(AppError) -> [GroupView] {
         try withStore { store in
             let counts = try store.memberCounts()
-            return try store.groups().map {
-                GroupView(
-                    groupId: $0.groupId, name: $0.name, parentGroupId: $0.parentGroupId, externalId: $0.externalId,
-                    managed: $0.managed, members: counts[$0.groupId] ?? 0, thirdParty: $0.thirdParty)
-            }
+            return try store.groups().map { GroupView($0, members: counts[$0.groupId] ?? 0) }
+        }
+    }
+
+    /// One group, its members counted alone (not every group's), and whether its parent exists.
+    public func groupView(id: String) throws(AppError) -> (group: GroupView, parentExists: Bool)? {
+        try withStore { store in
+            let groups = try store.groups()
+            guard let group = groups.first(where: { $0.groupId == id }) else { return nil }
+            let parentExists = groups.contains { $0.groupId == group.parentGroupId }
+            return (GroupView(group, members: try store.memberCount(groupId: id)), parentExists)
         }
     }
 

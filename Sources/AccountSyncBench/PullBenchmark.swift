@@ -54,24 +54,13 @@ func runPullBenchmark(userCount: Int, unitCount: Int) throws {
     let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("account-sync").path
     let attributes = ["uid", "cn", "mail", "mobile", "entryUUID", "memberOf"]
     for round in 1...3 {
-        let ldapsearch = try measure("/usr/bin/ldapsearch", ["-x", "-LLL", "-H", slapd.uri, "-D", slapd.adminDN, "-y", passwordFile, "-E", "pr=1000/noprompt",
+        let ldapsearch = try Measurement("/usr/bin/ldapsearch", ["-x", "-LLL", "-H", slapd.uri, "-D", slapd.adminDN, "-y", passwordFile, "-E", "pr=1000/noprompt",
                                                             "-b", "ou=Corp,dc=example,dc=com", "(objectClass=inetOrgPerson)"] + attributes, log: work.appendingPathComponent("ldapsearch.out").path)
-        let pull = try measure(binary, ["pull", "--config", config, "--output", work.appendingPathComponent("out").path], log: work.appendingPathComponent("pull.out").path)
+        let pull = try Measurement(binary, ["pull", "--config", config, "--output", work.appendingPathComponent("out").path], log: work.appendingPathComponent("pull.out").path)
         print(String(format: "round %d: ldapsearch %.2f s (cpu %.2f s), %.0f MiB | account-sync pull %.2f s (cpu %.2f s), %.0f MiB (users + OU tree, mapped, written as JSON Lines) | ratio %.2f×",
                      round, ldapsearch.seconds, ldapsearch.cpu, ldapsearch.peakMiB, pull.seconds, pull.cpu, pull.peakMiB, pull.seconds / ldapsearch.seconds))
         if pull.status != 0 { print("account-sync pull exited \(pull.status); see \(work.path)/pull.out") }
     }
-}
-
-/// Runs a program to its end; wall time and peak RSS (from wait4).
-func measure(_ path: String, _ arguments: [String], log: String) throws -> (seconds: Double, peakMiB: Double, status: Int32, cpu: Double) {
-    let start = Date()
-    let pid = try Slapd.spawn(path, arguments, log: log)
-    var status: Int32 = 0
-    var usage = rusage()
-    _ = wait4(pid, &status, 0, &usage)
-    let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
-    return (Date().timeIntervalSince(start), Double(usage.ru_maxrss) / 1024, (status >> 8) & 0xff, cpu)
 }
 
 /// The bind password of the bench's slapd, in a file of mode 0600 for `passwordFile:`.

@@ -51,13 +51,13 @@ public struct DatasetReader: Sendable {
 
     /// Reads the file at `path`, choosing the format from its extension.
     public func read(path: String) throws(DatasetFileError) -> DatasetContents {
-        var collected = Collected(kind: kind)
+        var collected = DatasetRowBatch(kind: kind)
         try stream(path: path, batchSize: .max) { collected.add($0) }
         return collected.contents
     }
 
     public func read(bytes: [UInt8], file: String, format: DatasetFormat) throws(DatasetFileError) -> DatasetContents {
-        var collected = Collected(kind: kind)
+        var collected = DatasetRowBatch(kind: kind)
         try stream(bytes: bytes, file: file, format: format, batchSize: .max) { collected.add($0) }
         return collected.contents
     }
@@ -105,42 +105,19 @@ public struct DatasetReader: Sendable {
     private func stream(
         buffer: UnsafeRawBufferPointer, file: String, format: DatasetFormat, batchSize: Int, _ body: (DatasetContents) throws(DatasetFileError) -> Void
     ) throws(DatasetFileError) {
-        var batch = Collected(kind: kind)
+        var batch = DatasetRowBatch(kind: kind)
         let add = { (record: DatasetRecord) throws(DatasetFileError) in
-            try batch.add(record, kind: kind, file: file)
+            try batch.add(record, file: file)
             if batch.count >= batchSize {
                 try body(batch.contents)
-                batch = Collected(kind: kind)
+                batch = DatasetRowBatch(kind: kind)
             }
         }
         switch format {
         case .csv: try csvRecords(buffer, file: file, add)
         case .jsonLines: try jsonLinesRecords(buffer, file: file, add)
         }
-        if batch.count > 0 || batchSize == .max { try body(batch.contents) }
-    }
-
-    /// Rows being gathered: of users or of groups.
-    private struct Collected {
-        var users: [UserRow] = []
-        var groups: [GroupRow] = []
-        let kind: DatasetKind
-
-        init(kind: DatasetKind) { self.kind = kind }
-
-        var count: Int { users.count + groups.count }
-        var contents: DatasetContents { kind == .users ? .users(users) : .groups(groups) }
-
-        mutating func add(_ record: DatasetRecord, kind: DatasetKind, file: String) throws(DatasetFileError) {
-            if kind == .users { users.append(try DatasetColumns.userRow(record, file: file)) } else { groups.append(DatasetColumns.groupRow(record.cells)) }
-        }
-
-        mutating func add(_ contents: DatasetContents) {
-            switch contents {
-            case .users(let rows): users += rows
-            case .groups(let rows): groups += rows
-            }
-        }
+        if batch.count > 0 { try body(batch.contents) }
     }
 
     private func csvRecords(_ bytes: UnsafeRawBufferPointer, file: String, _ body: (DatasetRecord) throws(DatasetFileError) -> Void) throws(DatasetFileError) {
@@ -261,5 +238,28 @@ public struct DatasetReader: Sendable {
 
     private var columnList: String {
         DatasetColumns.names(for: kind).joined(separator: ", ") + ", thirdParty.<system>"
+    }
+}
+
+/// Rows being gathered from a dataset file's records: of users or of groups, by the reader's kind.
+struct DatasetRowBatch {
+    var users: [UserRow] = []
+    var groups: [GroupRow] = []
+    let kind: DatasetKind
+
+    init(kind: DatasetKind) { self.kind = kind }
+
+    var count: Int { users.count + groups.count }
+    var contents: DatasetContents { kind == .users ? .users(users) : .groups(groups) }
+
+    mutating func add(_ record: DatasetRecord, file: String) throws(DatasetFileError) {
+        if kind == .users { users.append(try DatasetColumns.userRow(record, file: file)) } else { groups.append(DatasetColumns.groupRow(record.cells)) }
+    }
+
+    mutating func add(_ contents: DatasetContents) {
+        switch contents {
+        case .users(let rows): users += rows
+        case .groups(let rows): groups += rows
+        }
     }
 }

@@ -38,20 +38,19 @@ public struct JSONLinesStream {
         return contents
     }
 
-    private var empty: DatasetContents { reader.kind == .users ? .users([]) : .groups([]) }
+    private var empty: DatasetContents { DatasetRowBatch(kind: reader.kind).contents }
 
     private mutating func rows(of bytes: ArraySlice<UInt8>) throws(DatasetFileError) -> DatasetContents {
-        var users: [UserRow] = []
-        var groups: [GroupRow] = []
+        var batch = DatasetRowBatch(kind: reader.kind)
         for lineBytes in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
             line += 1
             if lineBytes.isEmpty { continue }
             guard let record = try reader.jsonLinesRecord(lineBytes, file: file, line: line) else { continue }
-            if reader.kind == .users { users.append(try DatasetColumns.userRow(record, file: file)) } else { groups.append(DatasetColumns.groupRow(record.cells)) }
+            try batch.add(record, file: file)
         }
         // The split counts the empty piece after a final newline as a line: take it back.
         if bytes.last == UInt8(ascii: "\n") { line -= 1 }
-        rows += users.count + groups.count
-        return reader.kind == .users ? .users(users) : .groups(groups)
+        rows += batch.count
+        return batch.contents
     }
 }

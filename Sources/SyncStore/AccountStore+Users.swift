@@ -197,6 +197,11 @@ extension AccountStore {
         }
     }
 
+    /// Members of one group, counted through its index.
+    public func memberCount(groupId: String) throws(StoreError) -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM memberships WHERE groupId = ?", arguments: [groupId]) ?? 0 }
+    }
+
     public func groups() throws(StoreError) -> [ExistingGroup] {
         try read { db in try Self.groups(db) }
     }

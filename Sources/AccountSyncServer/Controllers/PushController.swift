@@ -102,8 +102,7 @@ struct PushController {
             return try JSONResponse.make(Committed(committed: kinds))
         }
         let id = try await progress.start(app, AccountSync.RunOptions(trigger: .agent, startedBy: principal.actor, agent: session.agent))
-        struct Started: Encodable { var id: Int64; var progress: String; var run: String }
-        return try JSONResponse.make(Started(id: id, progress: "/api/v1/runs/\(id)/progress", run: "/api/v1/runs/\(id)"), status: .accepted)
+        return try RunStarted.response(id)
     }
 
     @Sendable func incomplete(request: Request, context: ServerContext) async throws -> Response {

@@ -13,6 +13,17 @@ enum JSONResponse {
     }
 }
 
+/// The answer to a started run (202): its id and where to follow it.
+struct RunStarted: Encodable {
+    var id: Int64
+    var progress: String
+    var run: String
+
+    static func response(_ id: Int64) throws -> Response {
+        try JSONResponse.make(RunStarted(id: id, progress: "/api/v1/runs/\(id)/progress", run: "/api/v1/runs/\(id)"), status: .accepted)
+    }
+}
+
 /// Reads and checks query parameters; a bad one names itself (400).
 struct Query {
     let request: Request

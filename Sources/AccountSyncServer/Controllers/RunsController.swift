@@ -93,8 +93,7 @@ struct RunsController {
         }
         let trigger: RunTrigger = if case .token(_, .push) = principal { .agent } else { .api }
         let id = try await progress.start(app, AccountSync.RunOptions(trigger: trigger, approval: approval, halfway: halfway, startedBy: principal.actor))
-        struct Started: Encodable { var id: Int64; var progress: String; var run: String }
-        return try JSONResponse.make(Started(id: id, progress: "/api/v1/runs/\(id)/progress", run: "/api/v1/runs/\(id)"), status: .accepted)
+        return try RunStarted.response(id)
     }
 
     /// A run the principal may read: any, with read access; with a push token, only the runs that

@@ -85,7 +85,7 @@ struct AccessPages {
                 try app.addAdmin(name: name, password: password)
                 return .redirect(to: pageLink("/access", [("added", name)]), type: .normal)
             } catch {
-                let message = LoginPages.sentence(error.message)
+                let message = sentence(error.message)
                 if error.message.hasPrefix("the password") { adminForm.passwordError = message } else { adminForm.nameError = message }
             }
         }
@@ -121,7 +121,7 @@ struct AccessPages {
                 created = try app.createToken(name: name, scope: scope, createdBy: session.actor, expiresInDays: days)
             } catch {
                 created = nil
-                tokenForm.nameError = LoginPages.sentence(error.message)
+                tokenForm.nameError = sentence(error.message)
             }
             if let created { return try accessPage(page, session: session, newToken: NewToken(name: name, token: created, scope: scope.rawValue)) }
         }

@@ -1,4 +1,5 @@
 import AccountSyncApp
+import AccountSyncConfig
 import Foundation
 import Hummingbird
 import SyncCore
@@ -26,7 +27,26 @@ struct DatasetPages {
         var upload: UploadForm
     }
 
-    struct Row { var name: String; var link: String; var kind: String; var rowCount: Int; var source: String; var importedAt: String; var usedBy: String? }
+    struct Row {
+        var name: String
+        var link: String
+        var kind: String
+        var rowCount: Int
+        var source: String
+        var importedAt: String
+        /// The sync that reads it (User Sync, User Group Sync), if one does.
+        var usedBy: String?
+
+        init(_ info: DatasetInfo, settings: SyncSettings?, dates: DateText) {
+            name = info.name
+            link = DatasetPages.link(info.name)
+            kind = info.kind == .users ? "Users" : "User groups"
+            rowCount = info.rowCount
+            source = info.source
+            importedAt = dates.text(info.importedAt)
+            usedBy = info.name == settings?.usersDataset ? "User Sync" : info.name == settings?.groupsDataset ? "User Group Sync" : nil
+        }
+    }
     struct UploadForm { var name: String; var usersKind: Bool; var nameError: String?; var fileError: String?; var fileProblem: String? }
 
     @Sendable func list(request: Request, context: ServerContext) async throws -> Response {
@@ -40,12 +60,7 @@ struct DatasetPages {
         let dates = DateText(page.timeZone)
         let datasets = try useCase { () throws(AppError) in try app.datasets() }
         let settings = try? app.activeSettings()?.settings
-        let rows = datasets.map { info in
-            let usedBy = info.name == settings?.usersDataset ? "User Sync" : info.name == settings?.groupsDataset ? "User Group Sync" : nil
-            return Row(
-                name: info.name, link: Self.link(info.name), kind: info.kind == .users ? "Users" : "User groups", rowCount: info.rowCount,
-                source: info.source, importedAt: dates.text(info.importedAt), usedBy: usedBy)
-        }
+        let rows = datasets.map { Row($0, settings: settings, dates: dates) }
         var frame = page.frame("Datasets", session, section: "datasets")
         frame.notice = notice
         let failed = upload.nameError != nil || upload.fileError != nil || upload.fileProblem != nil
@@ -79,7 +94,7 @@ struct DatasetPages {
             return .redirect(to: pageLink("/datasets", [("imported", info.name)]), type: .normal)
         } catch {
             if error.message.hasPrefix("the dataset name") || error.message.hasPrefix("dataset names") || error.message.hasPrefix("dataset '") {
-                upload.nameError = LoginPages.sentence(error.message)
+                upload.nameError = sentence(error.message)
             } else {
                 upload.fileProblem = error.message
             }
@@ -109,10 +124,7 @@ struct DatasetPages {
         }
         let info = found.info
         let settings = try? app.activeSettings()?.settings
-        let row = Row(
-            name: info.name, link: Self.link(info.name), kind: info.kind == .users ? "Users" : "User groups", rowCount: info.rowCount, source: info.source,
-            importedAt: DateText(page.timeZone).text(info.importedAt),
-            usedBy: info.name == settings?.usersDataset ? "User Sync" : info.name == settings?.groupsDataset ? "User Group Sync" : nil)
+        let row = Row(info, settings: settings, dates: DateText(page.timeZone))
         let view = DatasetView(
             info: row, users: found.users,
             groups: found.groups.map { GroupRowView(groupId: $0.groupId, name: $0.name, parentGroupId: $0.parentGroupId, externalId: $0.externalId) },

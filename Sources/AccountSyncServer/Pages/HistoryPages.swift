@@ -129,7 +129,19 @@ struct HistoryPages {
     }
 
     struct Fact { var label: String; var value: String; var link: String? }
-    struct Cause { var headline: String; var message: String; var whatToDo: String; var code: String }
+    struct Cause {
+        var headline: String
+        var message: String
+        var whatToDo: String
+        var code: String
+
+        init(_ failure: RunFailure) {
+            headline = PlainWords.headline(failure.code)
+            message = sentence(failure.message)
+            whatToDo = PlainWords.whatToDo(failure.code)
+            code = failure.code.rawValue
+        }
+    }
     struct ApprovalForm { var count: Int; var usedBy: Int64?; var reasonError: String?; var reason: String }
     struct SummaryLine { var label: String; var value: Int; var link: String?; var zero: Bool }
     struct SectionView {
@@ -206,7 +218,7 @@ struct HistoryPages {
         }
         let view = RunView(
             id: id, status: run.status.rawValue, statusLabel: PlainWords.status(run.status), facts: facts,
-            cause: run.failure.map { Cause(headline: PlainWords.headline($0.code), message: LoginPages.sentence($0.message), whatToDo: PlainWords.whatToDo($0.code), code: $0.code.rawValue) },
+            cause: run.failure.map(Cause.init),
             approval: approvalForm, summary: summary, sections: sections, running: run.status == .running, csrf: session.csrf)
         return renderer.page("run", view, frame: page.frame("Run #\(id)", session, section: "history"), status: reasonError == nil ? .ok : .badRequest)
     }
@@ -267,7 +279,7 @@ struct HistoryPages {
             }
             let view = PlanPage(
                 status: plan.status.rawValue, statusLabel: PlainWords.status(plan.status),
-                cause: plan.failure.map { Cause(headline: PlainWords.headline($0.code), message: LoginPages.sentence($0.message), whatToDo: PlainWords.whatToDo($0.code), code: $0.code.rawValue) },
+                cause: plan.failure.map(Cause.init),
                 sections: sections, nothing: sections.isEmpty && plan.failure == nil, csrf: session.csrf)
             return renderer.page("plan", view, frame: page.frame("Dry run", session, section: "sync"))
         }

@@ -57,7 +57,7 @@ struct LoginPages {
             response.headers.append(HTTPField(name: .setCookie, value: "\(Self.formCookie)=; Path=/login; Max-Age=0; HttpOnly; SameSite=Strict"))
             return response
         } catch {
-            return self.form(page, next: next, name: name, problem: Self.sentence(error.message), notice: nil, status: error.status)
+            return self.form(page, next: next, name: name, problem: sentence(error.message), notice: nil, status: error.status)
         }
     }
 
@@ -85,13 +85,6 @@ struct LoginPages {
     static func localPath(_ text: String?) -> String {
         guard let text, text.hasPrefix("/"), !text.hasPrefix("//"), !text.contains("\\"), !text.hasPrefix("/login") else { return "/sync" }
         return text
-    }
-
-    /// An API message as a sentence: capitalised, with a full stop.
-    static func sentence(_ message: String) -> String {
-        guard let first = message.first else { return message }
-        let text = first.uppercased() + message.dropFirst()
-        return text.hasSuffix(".") ? text : text + "."
     }
 }
 

@@ -154,6 +154,13 @@ struct Pager: Sendable {
     }
 }
 
+/// A use case's message as a sentence on a page: capitalised, with a full stop.
+func sentence(_ message: String) -> String {
+    guard let first = message.first else { return message }
+    let text = first.uppercased() + message.dropFirst()
+    return text.hasSuffix(".") ? text : text + "."
+}
+
 /// A value as one segment of a path (`/users/a%2Fb`): everything but unreserved characters encoded.
 func pathSegment(_ value: String) -> String {
     var allowed = CharacterSet.alphanumerics

@@ -29,8 +29,9 @@ struct SyncPages {
         var value: String
         var hint: String?
         var error: String?
+        /// A number (a decimal keypad on phones); otherwise text.
         var number: Bool
-        var text: Bool
+        /// A list, one entry per line (a text area).
         var list: Bool
     }
 
@@ -133,22 +134,22 @@ struct SyncPages {
         var version: Int64?
     }
 
-    /// The form's text fields: key path below `sync`, label, hint, and whether it is a number or a
-    /// list (one entry per line or comma).
-    static let fieldSpecs: [(key: String, label: String, hint: String?, kind: Character)] = [
-        ("safeguard.maxUserDeletions", "Users deleted per run, at most", nil, "n"),
-        ("safeguard.maxGroupDeletions", "User groups deleted per run, at most", nil, "n"),
-        ("safeguard.maxUserDeletionPercent", "Share of managed users deleted per run, at most (%)", "Not applied below 20 managed users.", "n"),
-        ("safeguard.maxGroupDeletionPercent", "Share of managed user groups deleted per run, at most (%)", "Not applied below 20 managed groups.", "n"),
-        ("safeguard.window.days", "Rolling window (days)", "Empty: no window.", "n"),
-        ("safeguard.window.maxUserDeletions", "Users deleted within the window, at most", nil, "n"),
-        ("safeguard.window.maxGroupDeletions", "User groups deleted within the window, at most", nil, "n"),
-        ("safeguard.maxMembershipRemovalsPerGroup", "Members removed from one group per run, at most", "Empty: no limit.", "n"),
-        ("safeguard.purgeAfterDays", "Remove disabled leavers after (days)", "Only when deleted users are disabled. Empty: never.", "n"),
-        ("safeguard.protect.accounts", "Protected accounts", "One per line. Runs never delete them.", "l"),
-        ("safeguard.protect.groups", "Protected user groups", "One group ID per line; protects the group and its members.", "l"),
-        ("license.maxUsers", "License: users, at most", "Empty: no limit.", "n"),
-        ("license.maxEditableUsers", "License: editable users, at most", "Regular User and Administrator. Empty: no limit.", "n"),
+    /// The form's text fields: key path below `sync`, label, hint, and whether it is a list (one
+    /// entry per line or comma) rather than a number.
+    static let fieldSpecs: [(key: String, label: String, hint: String?, isList: Bool)] = [
+        ("safeguard.maxUserDeletions", "Users deleted per run, at most", nil, false),
+        ("safeguard.maxGroupDeletions", "User groups deleted per run, at most", nil, false),
+        ("safeguard.maxUserDeletionPercent", "Share of managed users deleted per run, at most (%)", "Not applied below 20 managed users.", false),
+        ("safeguard.maxGroupDeletionPercent", "Share of managed user groups deleted per run, at most (%)", "Not applied below 20 managed groups.", false),
+        ("safeguard.window.days", "Rolling window (days)", "Empty: no window.", false),
+        ("safeguard.window.maxUserDeletions", "Users deleted within the window, at most", nil, false),
+        ("safeguard.window.maxGroupDeletions", "User groups deleted within the window, at most", nil, false),
+        ("safeguard.maxMembershipRemovalsPerGroup", "Members removed from one group per run, at most", "Empty: no limit.", false),
+        ("safeguard.purgeAfterDays", "Remove disabled leavers after (days)", "Only when deleted users are disabled. Empty: never.", false),
+        ("safeguard.protect.accounts", "Protected accounts", "One per line. Runs never delete them.", true),
+        ("safeguard.protect.groups", "Protected user groups", "One group ID per line; protects the group and its members.", true),
+        ("license.maxUsers", "License: users, at most", "Empty: no limit.", false),
+        ("license.maxEditableUsers", "License: editable users, at most", "Regular User and Administrator. Empty: no limit.", false),
     ]
 
     @Sendable func edit(request: Request, context: ServerContext) async throws -> Response {
@@ -184,7 +185,7 @@ struct SyncPages {
         func problem(for key: String) -> String? {
             let matching = unplaced.filter { $0.path == "sync." + key || $0.path.hasPrefix("sync." + key + "[") || $0.path.hasPrefix("sync." + key + ".") }
             unplaced.removeAll { item in matching.contains(item) }
-            return matching.isEmpty ? nil : matching.map { LoginPages.sentence($0.message) }.joined(separator: " ")
+            return matching.isEmpty ? nil : matching.map { sentence($0.message) }.joined(separator: " ")
         }
         let datasets = try useCase { () throws(AppError) in try app.datasets() }
         func datasetOptions(_ kind: DatasetKind, _ key: String) -> [Option] {
@@ -199,7 +200,7 @@ struct SyncPages {
         let fields = Self.fieldSpecs.map { spec in
             Field(
                 key: spec.key, id: spec.key.replacingOccurrences(of: ".", with: "-"), label: spec.label, value: form[spec.key] ?? "", hint: spec.hint,
-                error: problem(for: spec.key), number: spec.kind == "n", text: spec.kind == "t", list: spec.kind == "l")
+                error: problem(for: spec.key), number: !spec.isList, list: spec.isList)
         }
         let dailyError = problem(for: "dailyAt") ?? problem(for: "update")
         var datasetProblems = [problem(for: "users.dataset"), problem(for: "groups.dataset"), problem(for: "users"), problem(for: "groups")].compactMap { $0 }
@@ -212,16 +213,16 @@ struct SyncPages {
         let general = unplaced.map { ($0.path.isEmpty ? "" : "\($0.path): ") + $0.message } + (deletedError.map { [$0] } ?? [])
         let view = EditView(
             update: [Option(value: "manual", label: "Manual", selected: form["update"] != "daily"), Option(value: "daily", label: "Daily", selected: form["update"] == "daily")],
-            dailyAt: Field(key: "dailyAt", id: "dailyAt", label: "Daily at (HH:MM, 24-hour)", value: form["dailyAt"] ?? "", hint: "The server's local time.", error: dailyError, number: false, text: true, list: false),
+            dailyAt: Field(key: "dailyAt", id: "dailyAt", label: "Daily at (HH:MM, 24-hour)", value: form["dailyAt"] ?? "", hint: "The server's local time.", error: dailyError, number: false, list: false),
             usersDataset: datasetOptions(.users, "users.dataset"), groupsDataset: datasetOptions(.groups, "groups.dataset"),
-            datasetError: datasetError.isEmpty ? nil : datasetError, safeguard: Array(fields.prefix(11)),
+            datasetError: datasetError.isEmpty ? nil : datasetError, safeguard: fields.filter { $0.key.hasPrefix("safeguard.") },
             deletedUsers: [
                 Option(value: "disable", label: "Disabled (they can be restored)", selected: form["safeguard.deletedUsers"] != "remove"),
                 Option(value: "remove", label: "Removed", selected: form["safeguard.deletedUsers"] == "remove"),
             ],
             protectAdministrators: form["safeguard.protect.administrators"] == "on",
             ownedFields: OwnedField.allCases.map { Option(value: $0.rawValue, label: $0.rawValue, selected: owned.contains($0.rawValue)) },
-            license: Array(fields.suffix(2)), general: general, hasGeneral: !general.isEmpty, csrf: session.csrf, version: version)
+            license: fields.filter { $0.key.hasPrefix("license.") }, general: general, hasGeneral: !general.isEmpty, csrf: session.csrf, version: version)
         var frame = page.frame("Edit Account Sync", session, section: "sync")
         if !problems.isEmpty { frame.error = "The settings were not saved: correct the \(problems.count == 1 ? "field" : "fields") marked below." }
         return renderer.page("sync-edit", view, frame: frame, status: problems.isEmpty ? .ok : .badRequest)
@@ -242,7 +243,7 @@ struct SyncPages {
         for spec in Self.fieldSpecs {
             let text = fields[spec.key]?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
             form[spec.key] = text
-            if spec.kind == "l" {
+            if spec.isList {
                 let items = text.split(whereSeparator: { $0 == "\n" || $0 == "," || $0 == "\r" }).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
                 set(spec.key, "[" + items.map(Self.quoted).joined(separator: ", ") + "]")
             } else if text.isEmpty {

@@ -152,7 +152,7 @@ struct UserPages {
         } catch {
             if error.status == .notFound { throw APIError(error) }
             var errors = form.errors
-            let message = LoginPages.sentence(error.message)
+            let message = sentence(error.message)
             if error.message.hasPrefix("email") { errors.email = message } else if error.message.hasPrefix("mobile") { errors.mobile = message } else { errors.general = message }
             var failed = form
             failed.errors = errors
@@ -222,12 +222,13 @@ struct UserPages {
         let page = PageRequest(request: request, context: context)
         let session = try page.session()
         let id = context.parameters.get("id")?.removingPercentEncoding ?? ""
-        let groups = try useCase { () throws(AppError) in try app.groupViews() }
-        guard let group = groups.first(where: { $0.groupId == id }) else { throw APIError.notFound("There is no user group '\(id)'.") }
+        guard let (group, parentExists) = try useCase({ () throws(AppError) in try app.groupView(id: id) }) else {
+            throw APIError.notFound("There is no user group '\(id)'.")
+        }
         let number = try page.query.int("page", default: 1, range: 1...1_000_000)
         let members = try useCase { () throws(AppError) in try app.usersPage(query: nil, disabledOnly: false, memberOf: id, page: number, perPage: Self.perPage) }
         let view = GroupPageView(
-            group: group, parentLink: groups.contains { $0.groupId == group.parentGroupId } ? Self.groupLink(group.parentGroupId) : nil,
+            group: group, parentLink: parentExists ? Self.groupLink(group.parentGroupId) : nil,
             thirdParty: group.thirdParty.sorted { $0.key < $1.key }.map { Pair(key: $0.key, value: $0.value) },
             rows: members.items.map(Self.row), hasRows: !members.items.isEmpty,
             pager: Pager(page: number, perPage: Self.perPage, total: members.total) { "\(Self.groupLink(id))?page=\($0)" })
