@@ -318,6 +318,10 @@ def the_failed_users_are_listed_with_their_reasons():
     assert "Failed new users (2)" in section.text, section.text
     assert "x-type" in section.text and "Invalid account type" in section.text, section.text
     assert "x-mobile" in section.text and "Mobile number already in use" in section.text, section.text
+    # A row that failed to be created has no user page to open.
+    driver.implicitly_wait(0)
+    assert not section.find_elements(By.LINK_TEXT, "x-type"), "a failed new user links to a page that does not exist"
+    driver.implicitly_wait(5)
     screenshot("run-failed-users")
 
 

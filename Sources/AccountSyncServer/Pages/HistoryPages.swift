@@ -223,10 +223,13 @@ struct HistoryPages {
         return renderer.page("run", view, frame: page.frame("Run #\(id)", session, section: "history"), status: reasonError == nil ? .ok : .badRequest)
     }
 
+    /// An item as a line of a list; it links to the user's or group's page when the run left one
+    /// (not for a row that failed to be created, one the run removed, or a warning about an entry).
     static func row(_ item: RunItem) -> ItemRow {
-        ItemRow(
-            key: item.key, link: item.kind == .user && !item.key.hasPrefix("row ") ? userLink(item.key) : nil,
-            reason: item.code.map(PlainWords.reason), message: item.message)
+        let gone = (item.action == .create && item.isFailure) || (item.action == .remove && item.code == nil)
+            || item.code?.isWarning == true || item.key.hasPrefix("row ")
+        let link = gone ? nil : item.kind == .user ? userLink(item.key) : UserPages.groupLink(item.key)
+        return ItemRow(key: item.key, link: link, reason: item.code.map(PlainWords.reason), message: item.message)
     }
 
     static func userLink(_ account: String) -> String {
@@ -287,7 +290,15 @@ struct HistoryPages {
         return .redirect(to: "/runs/\(id)/progress", type: .normal)
     }
 
-    struct ProgressView { var id: Int64; var phase: String; var done: Int; var total: Int; var started: String }
+    struct ProgressView {
+        var id: Int64
+        var phase: String
+        var done: Int
+        var total: Int
+        var started: String
+        /// Whether the run has said how many changes it writes (0 would still open a section).
+        var knowsTotal: Bool
+    }
 
     @Sendable func runProgress(request: Request, context: ServerContext) async throws -> Response {
         let page = PageRequest(request: request, context: context)
@@ -300,7 +311,7 @@ struct HistoryPages {
         if run.status != .running || snapshot?.phase == .finished { return .redirect(to: "/runs/\(id)", type: .normal) }
         let view = ProgressView(
             id: id, phase: snapshot?.phase.rawValue ?? "applying", done: snapshot?.done ?? 0, total: snapshot?.total ?? 0,
-            started: DateText(page.timeZone).text(run.startedAt))
+            started: DateText(page.timeZone).text(run.startedAt), knowsTotal: (snapshot?.total ?? 0) > 0)
         var frame = page.frame("Run #\(id) is running", session, section: "history")
         frame.refreshSeconds = 1
         return renderer.page("progress", view, frame: frame)

@@ -142,10 +142,13 @@ struct Pager: Sendable {
     var last: Int
     var previous: String?
     var next: String?
+    /// Whether there is anything to page through (a section over 0 is true in Mustache).
+    var hasItems: Bool
 
     init(page: Int, perPage: Int, total: Int, link: (Int) -> String) {
         self.page = page
         self.total = total
+        hasItems = total > 0
         pages = max(1, (total + perPage - 1) / perPage)
         first = total == 0 ? 0 : (page - 1) * perPage + 1
         last = min(total, page * perPage)

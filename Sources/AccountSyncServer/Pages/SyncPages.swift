@@ -164,6 +164,8 @@ struct SyncPages {
         func value(_ key: String) -> String {
             let text = values["." + key] ?? ""
             if text.hasPrefix("[") && text.hasSuffix("]") { return text.dropFirst().dropLast().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: "\n") }
+            // A whole percentage reads as the admin typed it: 20, not 20.0.
+            if text.hasSuffix(".0"), Double(text) != nil { return String(text.dropLast(2)) }
             return text
         }
         var form: [String: String] = [:]
