@@ -5,6 +5,7 @@
 //   after 1% of the people changed, and from a CSV dataset: datasets import, a run into an empty
 //   store, the same run again; then a run killed with SIGKILL halfway through its apply (the store
 //   must be unchanged) and the run after it (it must recover).
+// With E2E_HOLD set it only starts slapd and writes the configs, and waits (for profiling by hand).
 import Foundation
 import SlapdFixture
 
@@ -77,6 +78,14 @@ func runEndToEndBenchmark(userCount: Int, unitCount: Int, bigGroup: Int) throws 
           users: { dataset: people }
           \(safeguard)
         """.write(toFile: datasetConfig, atomically: true, encoding: .utf8)
+
+    if ProcessInfo.processInfo.environment["E2E_HOLD"] != nil {
+        // For profiling by hand: keep slapd and the configs until the file `release` appears.
+        let release = work.appendingPathComponent("release").path
+        print("  holding: configs in \(work.path); touch \(release) to stop")
+        while !FileManager.default.fileExists(atPath: release) { sleep(1) }
+        return
+    }
 
     let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("account-sync").path
     let log = work.appendingPathComponent("account-sync.log").path
