@@ -196,14 +196,14 @@ public struct AccountSync: Sendable {
                 ])
             }
             do throws(StoreError) {
-                switch config.source != nil ? try pullIntoStore(store) : .success([]) {
+                switch config.source != nil ? try pullIntoStore(store).map(Optional.some) : .success(nil) {
                 case .failure(let failure):
                     if termination.requested { throw StoreError(.cancelled, "stopped during the pull") }
                     try store.failRun(runId, failure: failure)
-                case .success(let notices):
+                case .success(let pulled):
                     if termination.requested { throw StoreError(.cancelled, "stopped after the pull") }
                     options.progress?.update(phase: .planning)
-                    try planAndApply(runId, store: store, approval: approval, notices: notices, halfway: options.halfway, progress: options.progress)
+                    try planAndApply(runId, store: store, approval: approval, pulled: pulled, halfway: options.halfway, progress: options.progress)
                 }
             } catch where error.kind == .cancelled || termination.requested {
                 try store.failRun(runId, failure: RunFailure(
@@ -256,11 +256,19 @@ public struct AccountSync: Sendable {
         return RunContext(now: now, runId: runId, recentDeletions: recent, approval: approval, sourceDescription: source, sourceNotices: notices)
     }
 
-    /// Loads the selected datasets, then plans and applies in one transaction.
+    /// Loads the selected datasets (or takes the rows just pulled and stored, rather than reading
+    /// a million rows back), then plans and applies in one transaction.
     private func planAndApply(
-        _ runId: Int64, store: AccountStore, approval: Approval?, notices: [RunItem], halfway: (@Sendable () -> Void)?, progress: RunProgress?
+        _ runId: Int64, store: AccountStore, approval: Approval?, pulled: PulledDatasets?, halfway: (@Sendable () -> Void)?, progress: RunProgress?
     ) throws(StoreError) {
-        switch try loadDatasets(store) {
+        let notices = pulled?.notices ?? []
+        let datasets: Result<([UserRow]?, [GroupRow]?), RunFailure>
+        if let pulled {
+            datasets = .success((config.usersDataset == nil ? nil : pulled.users, config.groupsDataset == nil ? nil : pulled.groups))
+        } else {
+            datasets = try loadDatasets(store)
+        }
+        switch datasets {
         case .failure(let failure):
             try store.failRun(runId, failure: failure)
         case .success(let (users, groups)):
@@ -299,10 +307,10 @@ public struct AccountSync: Sendable {
         logger.critical("TLS certificate verification is OFF (source.tls.requireCert: false): anyone who can intercept the connection to \(source.connection.uris.joined(separator: ", ")) can impersonate the directory and read the bind password. Use this for a lab only")
     }
 
-    /// Pulls and stores both datasets under the configured names, and returns what the pull had to
-    /// say about the source (for the run's items); a failed pull is a run failure
+    /// Pulls and stores both datasets under the configured names, and returns the pull (its rows
+    /// are what was stored; its notices are for the run's items); a failed pull is a run failure
     /// (`SOURCE_INCOMPLETE`, or `CONFIG_INVALID` for a missing password) that stores nothing.
-    private func pullIntoStore(_ store: AccountStore) throws(StoreError) -> Result<[RunItem], RunFailure> {
+    private func pullIntoStore(_ store: AccountStore) throws(StoreError) -> Result<PulledDatasets, RunFailure> {
         let pulled: PulledDatasets
         do {
             pulled = try pullFromDirectory()
@@ -311,7 +319,7 @@ public struct AccountSync: Sendable {
         }
         for warning in pulled.warnings { logger.warning("\(warning)") }
         try storePulled(pulled, in: store)
-        return .success(pulled.notices)
+        return .success(pulled)
     }
 
     /// Where a pull looks for people: "under base B with filter F".

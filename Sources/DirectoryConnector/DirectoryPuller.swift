@@ -97,7 +97,7 @@ public struct DirectoryPuller {
                     let optionalUID = attribute.lowercased() == "uniquemember"
                     for value in entry.strings(attribute) {
                         let text = optionalUID ? DistinguishedName.withoutOptionalUID(value) : value
-                        if let member = try? DistinguishedName(lenient: text) { members.append((member.normalized, value)) } else { unreadable.append(value) }
+                        if let member = try? DistinguishedName.normalizedText(lenient: text) { members.append((member, value)) } else { unreadable.append(value) }
                     }
                 }
                 let identity = identity(entry, attribute: groupIdAttribute, what: "group", report: report)
@@ -154,13 +154,13 @@ public struct DirectoryPuller {
             var memberOf = Set<String>()
             let memberOfValues = entry.strings("memberOf")
             if !groupObjects.isEmpty || !memberOfValues.isEmpty {
-                let key = try (parsed ?? DistinguishedName(lenient: entry.dn)).normalized
+                let key = try parsed?.normalized ?? DistinguishedName.normalizedText(lenient: entry.dn)
                 userDNs.insert(key)
                 var direct = memberUids.groups(account: account, uidNumber: entry.string("uidNumber"))
                 direct.insert(key)
                 for dn in direct { memberOf.formUnion(membership.groups(of: dn)) }
                 memberOf.formUnion(direct.subtracting([key]))
-                memberOf.formUnion(memberOfValues.compactMap { try? DistinguishedName(lenient: $0).normalized })
+                memberOf.formUnion(memberOfValues.compactMap { try? DistinguishedName.normalizedText(lenient: $0) })
                 for groupDN in memberOf.sorted() {
                     if let group = groupObjects[groupDN] { groupIds.append(group.groupId) }
                 }

@@ -19,6 +19,23 @@ struct DistinguishedNameTests {
         #expect(try DistinguishedName(a) == DistinguishedName(b))
     }
 
+    /// The pull's shortcut for plain DNs gives exactly the canonical form of a full parse, and
+    /// DNs it does not know as plain still get parsed (or refused) as before.
+    @Test(arguments: [
+        "uid=user1,ou=Team 7,ou=Department 0-1,ou=Division 0,ou=Corp,dc=example,dc=com",
+        "CN=John Smith,OU=Sales,DC=Example,DC=COM", "cn=a.b_c@d-e,dc=x", "uid=42,dc=x", "cn=-x,dc=x",
+        "CN=A, DC=Example", "cn= a,dc=x", "cn=a ,dc=x", "cn =a,dc=x", "CN=Smith\\, John,DC=x", "ou=Sales+l=Paris,dc=x",
+        "cn=#41,dc=x", "cn=R\\C3\\A9seau,dc=x", "cn=Müller,dc=x", "2.5.4.3=a,dc=x", "cn=\"Smith, John\",dc=x", "cn=a;dc=x",
+    ])
+    func plainDNsNormaliseAsAFullParseDoes(text: String) throws {
+        #expect(try DistinguishedName.normalizedText(lenient: text) == DistinguishedName(lenient: text).normalized)
+    }
+
+    @Test(arguments: ["cn", "cn=a,", "=a", "cn=a,,dc=x", "cn=a\\"])
+    func notADNIsStillRefusedByTheShortcut(text: String) {
+        #expect(throws: DNParseError.self) { try DistinguishedName.normalizedText(lenient: text) }
+    }
+
     @Test func differentDNsAreDifferent() throws {
         #expect(try DistinguishedName("cn=a,dc=x") != DistinguishedName("cn=b,dc=x"))
         #expect(try DistinguishedName("cn=a\\,b,dc=x") != DistinguishedName("cn=a,cn=b,dc=x"))
