@@ -24,6 +24,13 @@ public enum Normalize {
     /// Mobiles compare as digits with their country code: `+86 138-0013-8000`, `0086 13800138000` and
     /// `+8613800138000` are the same number. A number without `+` or `00` keeps its digits as given.
     public static func mobile(_ value: String) -> String {
+        // Already in that form (`+8613800138000`, or digits not starting with 00): the same string.
+        let digits = value.utf8.first == UInt8(ascii: "+") ? value.utf8.dropFirst() : value.utf8[...]
+        if !digits.isEmpty, digits.allSatisfy({ (0x30...0x39).contains($0) }),
+            digits.count != value.utf8.count || !digits.starts(with: [0x30, 0x30])
+        {
+            return value
+        }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(value.utf8.count + 1)
         var sawPlus = false

@@ -41,38 +41,32 @@ struct UserPlanner {
         let owned = policy.ownedFields
         var byAccount: [String: Int] = [:]
         var byExternalId: [String: Int] = [:]
-        var byDN: [String: Int] = [:]
-        byAccount.reserveCapacity(existing.count)
+        byAccount.reserveCapacity(existing.count + rows.count)  // it becomes the account claims below
         byExternalId.reserveCapacity(existing.count)
-        // Each value is normalised once (a million rows: every extra pass costs a second).
+        // Each value is normalised or trimmed once (a million rows: every extra pass costs a second).
         let existingAccounts = existing.map { Normalize.account($0.account) }
         let existingEmails = existing.map { Normalize.email($0.email) }
         let existingMobiles = existing.map { Normalize.mobile($0.mobile) }
         let rowAccounts = rows.map { Normalize.account($0.account) }
-        for (index, user) in existing.enumerated() {
+        let rowExternalIds = rows.map { $0.externalId.trimmingSpaces() }
+        for index in existing.indices {  // by index: copying each user costs a retain of every field
             byAccount[existingAccounts[index]] = index
-            if user.managed && !user.externalId.isEmpty { byExternalId[user.externalId] = index }
-            if user.managed, let dn = user.thirdParty["ldapDN"], !dn.isEmpty { byDN[dn.lowercased()] = index }
+            if existing[index].managed && !existing[index].externalId.isEmpty { byExternalId[existing[index].externalId] = index }
         }
         let managedGroups = groups?.managedIds
         let knownGroups = groups?.finalGroupIds
 
-        var accountCount: [String: Int] = [:]
-        var externalIdCount: [String: Int] = [:]
-        accountCount.reserveCapacity(rows.count)
-        externalIdCount.reserveCapacity(rows.count)
-        for (index, row) in rows.enumerated() {
-            let account = rowAccounts[index]
-            if !account.isEmpty { accountCount[account, default: 0] += 1 }
-            let externalId = row.externalId.trimmingSpaces()
-            if !externalId.isEmpty { externalIdCount[externalId, default: 0] += 1 }
-        }
+        // How often each account and externalId appears; only those seen twice are kept.
+        let accountCount = Self.repeated(rowAccounts)
+        let externalIdCount = Self.repeated(rowExternalIds)
 
         // Rows of an account that appears more than once, with the DN of each, for the message.
         var duplicateDNs: [String: [String]] = [:]
-        for (index, row) in rows.enumerated() {
-            let account = rowAccounts[index]
-            if let count = accountCount[account], count > 1 { duplicateDNs[account, default: []].append(row.thirdParty["ldapDN"] ?? "") }
+        if !accountCount.isEmpty {
+            for (index, row) in rows.enumerated() {
+                let account = rowAccounts[index]
+                if accountCount[account] != nil { duplicateDNs[account, default: []].append(row.thirdParty["ldapDN"] ?? "") }
+            }
         }
 
         // Match each row to the existing user it describes: by externalId first, then by account,
@@ -80,18 +74,30 @@ struct UserPlanner {
         // is still there is never taken for a departure.
         var matches = [Int](repeating: -1, count: rows.count)
         var matched = [Bool](repeating: false, count: existing.count)
+        var unmatchedByDN: [Int] = []  // rows without an externalId whose account matched no one
         for (rowIndex, row) in rows.enumerated() {
-            let externalId = row.externalId.trimmingSpaces()
+            let externalId = rowExternalIds[rowIndex]
             var match = externalId.isEmpty ? nil : byExternalId[externalId]
             if match == nil, let index = byAccount[rowAccounts[rowIndex]], existing[index].managed {
                 match = index
             }
-            if match == nil, externalId.isEmpty, !byDN.isEmpty, let dn = row.thirdParty["ldapDN"], let index = byDN[dn.lowercased()] {
-                match = index
-            }
+            if match == nil, externalId.isEmpty, row.thirdParty["ldapDN"] != nil { unmatchedByDN.append(rowIndex) }
             if let match {
                 matches[rowIndex] = match
                 matched[match] = true
+            }
+        }
+        if !unmatchedByDN.isEmpty {
+            // The DN index is built only when some row needs it (most sources give an externalId).
+            var byDN: [String: Int] = [:]
+            for (index, user) in existing.enumerated() where user.managed {
+                if let dn = user.thirdParty["ldapDN"], !dn.isEmpty { byDN[dn.lowercased()] = index }
+            }
+            for rowIndex in unmatchedByDN {
+                if let dn = rows[rowIndex].thirdParty["ldapDN"], let match = byDN[dn.lowercased()] {
+                    matches[rowIndex] = match
+                    matched[match] = true
+                }
             }
         }
 
@@ -99,7 +105,8 @@ struct UserPlanner {
         var removed = [Bool](repeating: false, count: existing.count)
         var seatsTaken = 0
         var editableSeatsTaken = 0
-        for (index, user) in existing.enumerated() where !matched[index] {
+        for index in existing.indices where !matched[index] {
+            let user = existing[index]
             let fate: Fate = user.managed ? planDeletion(of: user, protection: protection, now: now, into: &result) : .kept(enabled: !user.disabled)
             removed[index] = fate == .removed
             if fate == .kept(enabled: true) {
@@ -108,20 +115,24 @@ struct UserPlanner {
             }
         }
         // Users matched by a row hold their seats until their row changes that.
-        for (index, user) in existing.enumerated() where matched[index] && !user.disabled {
+        for index in existing.indices where matched[index] && !existing[index].disabled {
             seatsTaken += 1
-            if user.accountType.isEditable { editableSeatsTaken += 1 }
+            if existing[index].accountType.isEditable { editableSeatsTaken += 1 }
         }
 
         // Unique values claimed by the users who stay; rows claim theirs as they succeed.
-        var accounts: [String: Holder] = [:]
+        // The accounts' claims are the account index without the users removed (moved, not copied).
+        var accounts: [String: Holder] = byAccount
+        byAccount = [:]
         var emails: [String: Holder] = [:]
         var mobiles: [String: Holder] = [:]
-        accounts.reserveCapacity(existing.count + rows.count)
         emails.reserveCapacity(existing.count + rows.count)
         mobiles.reserveCapacity(existing.count + rows.count)
-        for index in existing.indices where !removed[index] {
-            accounts[existingAccounts[index]] = index
+        for index in existing.indices {
+            if removed[index] {
+                if accounts[existingAccounts[index]] == index { accounts[existingAccounts[index]] = nil }
+                continue
+            }
             if !existingEmails[index].isEmpty { emails[existingEmails[index]] = index }
             if !existingMobiles[index].isEmpty { mobiles[existingMobiles[index]] = index }
         }
@@ -136,17 +147,23 @@ struct UserPlanner {
             let account = row.account.trimmingSpaces()
             let key = account.isEmpty ? (row.thirdParty["ldapDN"] ?? "row \(index + 1)") : account
             var problems: [Problem] = []
+            // Who holds the row's account, email and mobile, as looked up for the checks (a
+            // successful row whose values stay then has nothing to claim: no second look).
+            var accountHolder: Holder?
+            var emailHolder: Holder?
+            var mobileHolder: Holder?
 
             if account.isEmpty {
                 problems.append(Problem(code: .missingRequiredField, message: "account is empty"))
             } else {
                 let normalized = rowAccounts[index]
-                if let count = accountCount[normalized], count > 1 {
+                if !accountCount.isEmpty, let count = accountCount[normalized] {
                     let dns = (duplicateDNs[normalized] ?? []).filter { !$0.isEmpty }
                     let entries = dns.isEmpty ? "" : " (\(dns.joined(separator: " and ")))"
                     problems.append(Problem(code: .duplicateAccount, message: "account '\(account)' appears \(count) times in the user dataset\(entries); the sync cannot know which row is right, so none is applied"))
                 }
-                if let other = accounts[normalized], other != holder {
+                accountHolder = accounts[normalized]
+                if let other = accountHolder, other != holder {
                     let otherName = holderName(other)
                     if current == nil {
                         problems.append(Problem(code: .accountExists, message: "account '\(account)' already exists in the system as '\(otherName)', an account the sync does not manage"))
@@ -155,8 +172,8 @@ struct UserPlanner {
                     }
                 }
             }
-            let externalId = row.externalId.trimmingSpaces()
-            if let count = externalIdCount[externalId], count > 1 {
+            let externalId = rowExternalIds[index]
+            if !externalIdCount.isEmpty, let count = externalIdCount[externalId] {
                 problems.append(Problem(code: .duplicateAccount, message: "externalId '\(externalId)' appears on \(count) rows of the user dataset; none of them is applied"))
             }
             problems += lengthProblems(row)
@@ -171,7 +188,7 @@ struct UserPlanner {
                 let id = id.trimmingSpaces()
                 if !id.isEmpty && !rowGroups.contains(id) { rowGroups.append(id) }
             }
-            if let knownGroups {
+            if let knownGroups, !rowGroups.allSatisfy(knownGroups.contains) {
                 let unknown = rowGroups.filter { !knownGroups.contains($0) }
                 if !unknown.isEmpty {
                     let reasons = unknown.map { id -> String in
@@ -211,12 +228,15 @@ struct UserPlanner {
             }
 
             // Email and mobile: unique across all users who stay; the first row keeps the value.
-            let email = Normalize.email(record.email)
-            if problems.isEmpty, !email.isEmpty, let other = emails[email], other != holder {
+            let before = matches[index]
+            let email = before >= 0 && record.email == existing[before].email ? existingEmails[before] : Normalize.email(record.email)
+            if problems.isEmpty, !email.isEmpty { emailHolder = emails[email] }
+            if problems.isEmpty, let other = emailHolder, other != holder {
                 problems.append(Problem(code: .duplicateEmail, message: "email '\(record.email)' is already used by '\(holderName(other))'"))
             }
-            let mobile = Normalize.mobile(record.mobile)
-            if problems.isEmpty, !mobile.isEmpty, let other = mobiles[mobile], other != holder {
+            let mobile = before >= 0 && record.mobile == existing[before].mobile ? existingMobiles[before] : Normalize.mobile(record.mobile)
+            if problems.isEmpty, !mobile.isEmpty { mobileHolder = mobiles[mobile] }
+            if problems.isEmpty, let other = mobileHolder, other != holder {
                 problems.append(Problem(code: .duplicateMobile, message: "mobile '\(record.mobile)' is already used by '\(holderName(other))'"))
             }
 
@@ -250,10 +270,18 @@ struct UserPlanner {
             editableSeatsTaken += editableDelta
             // A user whose values stay holds them already (one look, no removal and insertion);
             // changed values move from the user's old ones.
-            let before = matches[index]
-            claim(email, previous: before >= 0 ? existingEmails[before] : nil, by: holder, in: &emails)
-            claim(mobile, previous: before >= 0 ? existingMobiles[before] : nil, by: holder, in: &mobiles)
-            claim(rowAccounts[index], previous: before >= 0 ? existingAccounts[before] : nil, by: holder, in: &accounts)
+            func held(_ value: String, previous: [String], _ lookedUp: Holder?) -> Bool {
+                before >= 0 && previous[before] == value && (value.isEmpty || lookedUp == holder)
+            }
+            if !held(email, previous: existingEmails, emailHolder) {
+                claim(email, previous: before >= 0 ? existingEmails[before] : nil, by: holder, in: &emails)
+            }
+            if !held(mobile, previous: existingMobiles, mobileHolder) {
+                claim(mobile, previous: before >= 0 ? existingMobiles[before] : nil, by: holder, in: &mobiles)
+            }
+            if !held(rowAccounts[index], previous: existingAccounts, accountHolder) {
+                claim(rowAccounts[index], previous: before >= 0 ? existingAccounts[before] : nil, by: holder, in: &accounts)
+            }
 
             if let current {
                 let fieldChanges = record.changes(from: current)
@@ -336,8 +364,25 @@ struct UserPlanner {
         return sourceDisabled ? .source : nil
     }
 
+    /// The values (non-empty) that appear more than once, with how often.
+    private static func repeated(_ values: [String]) -> [String: Int] {
+        var seen = Set<String>()
+        seen.reserveCapacity(values.count)
+        var repeated: [String: Int] = [:]
+        for value in values where !value.isEmpty && !seen.insert(value).inserted {
+            repeated[value, default: 1] += 1
+        }
+        return repeated
+    }
+
     private func lengthProblems(_ row: UserRow) -> [Problem] {
         let limits = policy.limits
+        // No value has more bytes than its limit allows characters: nothing to count (most rows).
+        if row.account.utf8.count <= limits.account, row.name.utf8.count <= limits.name, row.email.utf8.count <= limits.email,
+            row.mobile.utf8.count <= limits.mobile, row.groupIds.allSatisfy({ $0.utf8.count <= limits.groupId })
+        {
+            return []
+        }
         let fields: [(String, String, Int)] = [
             ("account", row.account.trimmingSpaces(), limits.account),
             ("name", row.name.trimmingSpaces(), limits.name),

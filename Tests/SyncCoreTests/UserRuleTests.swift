@@ -253,7 +253,12 @@ struct RunRuleTests {
 
 @Suite("Normalization")
 struct NormalizationTests {
-    @Test(arguments: [("+86 138-0013-8000", "+8613800138000"), ("0086 138", "+86138"), ("138 0013", "1380013"), ("", "")])
+    @Test(arguments: [
+        ("+86 138-0013-8000", "+8613800138000"), ("0086 138", "+86138"), ("138 0013", "1380013"), ("", ""),
+        // Values already in that form come back as they are; the rest are rewritten.
+        ("+8613800138000", "+8613800138000"), ("13800138000", "13800138000"), ("00861380", "+861380"), ("+", ""), ("+0086", "+0086"),
+        ("+86+1", "+861"), ("0", "0"),
+    ])
     func mobile(input: String, expected: String) {
         #expect(Normalize.mobile(input) == expected)
     }
