@@ -43,6 +43,7 @@ let package = Package(
         .target(name: "SyncStore", dependencies: [
             "SyncCore",
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "GRDBSQLite", package: "GRDB.swift"),  // binding values directly (BulkStatement)
         ]),
         // Use cases the CLI calls: run, import, history, users… (lock, store, core glued together).
         .target(name: "AccountSyncApp", dependencies: [

@@ -10,8 +10,9 @@ extension AccountStore {
     ) throws {
         let actor = "run #\(runId)"
         if !plan.userChanges.isEmpty { try markUsersChanged(db) }
-        let date = date.databaseValue  // formatted once, not once a row
-        let audit = try db.cachedStatement(sql: """
+        let dateText = String.fromDatabaseValue(date.databaseValue) ?? ""  // formatted once, not once a row
+        let date = date.databaseValue
+        let auditRow = try BulkStatement(db, sql: """
             INSERT INTO user_changes (userId, account, runId, actor, at, field, old, new) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """)
 
@@ -33,15 +34,25 @@ extension AccountStore {
             }
         }
 
-        let insertUser = try db.cachedStatement(sql: """
+        let insertUser = try BulkStatement(db, sql: """
             INSERT INTO users (account, name, email, mobile, accountType, disabledReason, managed, externalId, thirdParty, createdAt, updatedAt)
             VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)
             """)
-        let updateUser = try db.cachedStatement(sql: """
+        let updateUser = try BulkStatement(db, sql: """
             UPDATE users SET account = ?, name = ?, email = ?, mobile = ?, accountType = ?, disabledReason = ?, externalId = ?,
             thirdParty = ?, updatedAt = ?, leftAt = CASE WHEN ? = 'deletion' THEN COALESCE(leftAt, ?) ELSE NULL END WHERE id = ?
             """)
-        let insertMembership = try db.cachedStatement(sql: "INSERT OR IGNORE INTO memberships (userId, groupId) VALUES (?, ?)")
+        let insertMembership = try BulkStatement(db, sql: "INSERT OR IGNORE INTO memberships (userId, groupId) VALUES (?, ?)")
+        /// One audit row of this run.
+        func audit(_ id: Int64, _ account: String, _ field: String, _ old: String, _ new: String) throws {
+            try auditRow.execute { values in
+                values.int(id); values.text(account); values.int(runId); values.text(actor); values.text(dateText)
+                values.text(field); values.text(old); values.text(new)
+            }
+        }
+        func addMemberships(_ id: Int64, _ groups: [String]) throws {
+            for group in groups { try insertMembership.execute { $0.int(id); $0.text(group) } }
+        }
         let clearMemberships = try db.cachedStatement(sql: "DELETE FROM memberships WHERE userId = ?")
         let deleteUser = try db.cachedStatement(sql: "DELETE FROM users WHERE id = ?")
 
@@ -55,30 +66,33 @@ extension AccountStore {
             let user = change.record
             switch change.action {
             case .create, .disableOnCreate:
-                try insertUser.execute(arguments: [
-                    user.account, user.name, user.email, user.mobile, user.accountType.rawValue, user.disabledReason?.rawValue,
-                    user.externalId, ThirdPartyCoding.encode(user.thirdParty), date, date,
-                ])
+                try insertUser.execute { values in
+                    values.text(user.account); values.text(user.name); values.text(user.email); values.text(user.mobile)
+                    values.text(user.accountType.rawValue); values.text(user.disabledReason?.rawValue); values.text(user.externalId)
+                    values.text(ThirdPartyCoding.encode(user.thirdParty)); values.text(dateText); values.text(dateText)
+                }
                 let id = db.lastInsertedRowID
-                for group in user.groupIds { try insertMembership.execute(arguments: [id, group]) }
-                try audit.execute(arguments: [id, user.account, runId, actor, date, "created", "", summary(of: user)])
+                try addMemberships(id, user.groupIds)
+                try audit(id, user.account, "created", "", summary(of: user))
             case .update, .restore, .disableOnDelete:
                 guard let id = change.existingId else { continue }
-                try updateUser.execute(arguments: [
-                    user.account, user.name, user.email, user.mobile, user.accountType.rawValue, user.disabledReason?.rawValue,
-                    user.externalId, ThirdPartyCoding.encode(user.thirdParty), date, user.disabledReason?.rawValue, date, id,
-                ])
+                try updateUser.execute { values in
+                    values.text(user.account); values.text(user.name); values.text(user.email); values.text(user.mobile)
+                    values.text(user.accountType.rawValue); values.text(user.disabledReason?.rawValue); values.text(user.externalId)
+                    values.text(ThirdPartyCoding.encode(user.thirdParty)); values.text(dateText); values.text(user.disabledReason?.rawValue)
+                    values.text(dateText); values.int(id)
+                }
                 if change.fieldChanges.contains(where: { $0.field == "groups" }) {
                     try clearMemberships.execute(arguments: [id])
-                    for group in user.groupIds { try insertMembership.execute(arguments: [id, group]) }
+                    try addMemberships(id, user.groupIds)
                 }
                 for field in change.fieldChanges {
-                    try audit.execute(arguments: [id, user.account, runId, actor, date, field.field, field.old, field.new])
+                    try audit(id, user.account, field.field, field.old, field.new)
                 }
             case .remove:
                 guard let id = change.existingId else { continue }
                 try deleteUser.execute(arguments: [id])
-                try audit.execute(arguments: [id, user.account, runId, actor, date, "removed", summary(of: user), ""])
+                try audit(id, user.account, "removed", summary(of: user), "")
             }
         }
 

@@ -47,24 +47,28 @@ extension AccountStore {
     }
 
     static func insert(users rows: [UserRow], into name: String, from start: Int, db: Database) throws {
-        let insert = try db.cachedStatement(sql: """
+        let insert = try BulkStatement(db, sql: """
             INSERT INTO dataset_users (dataset, position, account, name, email, mobile, accountType, groupIds, disabled, externalId, thirdParty)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         for (offset, row) in rows.enumerated() {
-            try insert.execute(arguments: [
-                name, start + offset, row.account, row.name, row.email, row.mobile, row.accountType,
-                GroupIdsCoding.encode(row.groupIds), row.disabled, row.externalId, ThirdPartyCoding.encode(row.thirdParty),
-            ])
+            try insert.execute { values in
+                values.text(name); values.int(start + offset); values.text(row.account); values.text(row.name); values.text(row.email)
+                values.text(row.mobile); values.text(row.accountType); values.text(GroupIdsCoding.encode(row.groupIds)); values.bool(row.disabled)
+                values.text(row.externalId); values.text(ThirdPartyCoding.encode(row.thirdParty))
+            }
         }
     }
 
     static func insert(groups rows: [GroupRow], into name: String, from start: Int, db: Database) throws {
-        let insert = try db.cachedStatement(sql: """
+        let insert = try BulkStatement(db, sql: """
             INSERT INTO dataset_groups (dataset, position, groupId, name, parentGroupId, externalId, thirdParty) VALUES (?, ?, ?, ?, ?, ?, ?)
             """)
         for (offset, row) in rows.enumerated() {
-            try insert.execute(arguments: [name, start + offset, row.groupId, row.name, row.parentGroupId, row.externalId, ThirdPartyCoding.encode(row.thirdParty)])
+            try insert.execute { values in
+                values.text(name); values.int(start + offset); values.text(row.groupId); values.text(row.name); values.text(row.parentGroupId)
+                values.text(row.externalId); values.text(ThirdPartyCoding.encode(row.thirdParty))
+            }
         }
     }
 

@@ -300,9 +300,12 @@ extension AccountStore {
         try db.execute(
             sql: "UPDATE runs SET status = ?, finishedAt = ?, failureCode = ?, failureMessage = ?, counts = ?, itemTally = ? WHERE id = ?",
             arguments: [status.rawValue, date, failure?.code.rawValue, failure?.message, encodeCounts(counts), RunItemGroup.encode(tally), runId])
-        let insert = try db.cachedStatement(sql: "INSERT INTO run_items (runId, seq, kind, key, action, code, message) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        let insert = try BulkStatement(db, sql: "INSERT INTO run_items (runId, seq, kind, key, action, code, message) VALUES (?, ?, ?, ?, ?, ?, ?)")
         for (seq, item) in items.enumerated() {
-            try insert.execute(arguments: [runId, seq, item.kind.rawValue, item.key, item.action.rawValue, item.code?.rawValue, item.message])
+            try insert.execute { values in
+                values.int(runId); values.int(seq); values.text(item.kind.rawValue); values.text(item.key); values.text(item.action.rawValue)
+                values.text(item.code?.rawValue); values.text(item.message)
+            }
         }
     }
 
