@@ -18,6 +18,10 @@ public final class AccountStore: Sendable {
         self.path = path
         var configuration = GRDB.Configuration()
         configuration.busyMode = .timeout(10)
+        // PRAGMAs: WAL (DatabasePool's journal mode), so readers never wait for a run's write;
+        // synchronous = NORMAL, which in WAL mode keeps every transaction atomic through a crash or
+        // kill -9 (tested) and skips an fsync per commit (a power cut may lose the last commits,
+        // never half of one); temp_store stays on file (MEMORY was measured: no gain at 1M users).
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA foreign_keys = ON")
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
@@ -45,6 +49,13 @@ public final class AccountStore: Sendable {
                 throw StoreError(.unavailable, "the store \(path) was written by a newer account-sync: unknown migration '\(first)'; use that version (or newer) with it")
             }
             try Schema.migrator.migrate(queue)
+            // The writer's page cache: 64 MiB instead of SQLite's 2 MiB. A run that writes a million
+            // users touches far more pages than 2 MiB holds, and each page pushed out is written to
+            // the WAL and read back through a system call: measured on a first run of 1,000,000
+            // users, system time fell from 7.8 s to 2.2 s. Readers keep the default (they are
+            // many in a server, and read little each). Memory-mapped reads were tried too: no
+            // faster, and 450 MiB more resident.
+            try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA cache_size = -65536") }
         } catch {
             throw StoreError.wrap(error, path: path)
         }
