@@ -44,6 +44,7 @@ let package = Package(
             "SyncCore",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "GRDBSQLite", package: "GRDB.swift"),  // binding values directly (BulkStatement)
+            .product(name: "Crypto", package: "swift-crypto"),  // dataset row digests
         ]),
         // Use cases the CLI calls: run, import, history, users… (lock, store, core glued together).
         .target(name: "AccountSyncApp", dependencies: [

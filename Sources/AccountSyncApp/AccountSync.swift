@@ -262,11 +262,13 @@ public struct AccountSync: Sendable {
         _ runId: Int64, store: AccountStore, approval: Approval?, pulled: PulledDatasets?, halfway: (@Sendable () -> Void)?, progress: RunProgress?
     ) throws(StoreError) {
         let notices = pulled?.notices ?? []
+        var clock = ContinuousClock.now
         let datasets: Result<([UserRow]?, [GroupRow]?), RunFailure>
         if let pulled {
             datasets = .success((config.usersDataset == nil ? nil : pulled.users, config.groupsDataset == nil ? nil : pulled.groups))
         } else {
             datasets = try loadDatasets(store)
+            logger.info("run #\(runId): read the datasets in \(Self.seconds(since: &clock))")
         }
         switch datasets {
         case .failure(let failure):
@@ -278,9 +280,22 @@ public struct AccountSync: Sendable {
                 runId, halfway: halfway, isCancelled: { Termination.shared.requested },
                 onProgress: { done, total in progress?.update(phase: .applying, done: done, total: total) }
             ) { state in
-                planner.plan(users: users, groups: groups, state: state, context: context)
+                logger.info("run #\(runId): read the store's \(state.users.count) users and \(state.groups.count) groups in \(Self.seconds(since: &clock))")
+                let plan = planner.plan(users: users, groups: groups, state: state, context: context)
+                logger.info("run #\(runId): planned in \(Self.seconds(since: &clock))")
+                return plan
             }
+            logger.info("run #\(runId): applied and recorded in \(Self.seconds(since: &clock))")
         }
+    }
+
+    /// The time since `start` as "1.23 s", for the log of a run's phases; `start` moves to now.
+    static func seconds(since start: inout ContinuousClock.Instant) -> String {
+        let now = ContinuousClock.now
+        let elapsed = now - start
+        start = now
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return String(format: "%.2f s", seconds)
     }
 
     // MARK: The directory
@@ -318,7 +333,9 @@ public struct AccountSync: Sendable {
             return .failure(RunFailure(code: error.status == .configInvalid ? .configInvalid : .sourceIncomplete, message: error.message))
         }
         for warning in pulled.warnings { logger.warning("\(warning)") }
+        var clock = ContinuousClock.now
         try storePulled(pulled, in: store)
+        logger.info("stored the pulled datasets in \(Self.seconds(since: &clock))")
         return .success(pulled)
     }
 

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import GRDB
 import SyncCore
@@ -15,16 +16,12 @@ public struct DatasetInfo: Sendable, Equatable, Codable {
 extension AccountStore {
     /// Stores `rows` under `name`, replacing any earlier version in the same transaction.
     public func replaceDataset(name: String, users rows: [UserRow], source: String, at date: Date = Date()) throws(StoreError) {
-        try replaceDataset(name: name, kind: .users, count: rows.count, source: source, date: date) { db in
-            try Self.insert(users: rows, into: name, from: 0, db: db)
-        }
+        try replaceDataset(name: name, kind: .users, source: source, date: date) { writer in try writer.append(users: rows) }
     }
 
     /// Stores `rows` under `name`, replacing any earlier version in the same transaction.
     public func replaceDataset(name: String, groups rows: [GroupRow], source: String, at date: Date = Date()) throws(StoreError) {
-        try replaceDataset(name: name, kind: .groups, count: rows.count, source: source, date: date) { db in
-            try Self.insert(groups: rows, into: name, from: 0, db: db)
-        }
+        try replaceDataset(name: name, kind: .groups, source: source, date: date) { writer in try writer.append(groups: rows) }
     }
 
     /// Replaces the dataset `name` with the rows `fill` hands to its writer batch by batch, in one
@@ -33,54 +30,84 @@ extension AccountStore {
     public func replaceDataset(name: String, kind: DatasetKind, source: String, at date: Date = Date(), fill: (DatasetWriter) throws -> Void) throws {
         var failure: Error?
         do {
-            try replaceDataset(name: name, kind: kind, count: 0, source: source, date: date) { db in
-                let writer = DatasetWriter(db: db, name: name, storePath: path)
+            try replaceDataset(name: name, kind: kind, source: source, date: date) { writer in
                 do { try fill(writer) } catch {
                     failure = error
                     throw error
                 }
-                try db.execute(sql: "UPDATE datasets SET rowCount = ? WHERE name = ?", arguments: [writer.count, name])
             }
         } catch {
             throw failure ?? error
         }
     }
 
-    static func insert(users rows: [UserRow], into name: String, from start: Int, db: Database) throws {
+    /// Inserts rows at positions `start…` of dataset `name`, or rewrites the rows there, except
+    /// those whose stored digest (`previous[position]`) says they are the same. Returns how many
+    /// rows it wrote.
+    static func write(users rows: [UserRow], into name: String, from start: Int, previous: [Int64?] = [], db: Database) throws -> Int {
         let insert = try BulkStatement(db, sql: """
-            INSERT INTO dataset_users (dataset, position, account, name, email, mobile, accountType, groupIds, disabled, externalId, thirdParty)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT OR REPLACE INTO dataset_users (dataset, position, account, name, email, mobile, accountType, groupIds, disabled, externalId, thirdParty, rowDigest)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
+        var written = 0
+        var digest = RowDigest()
         for (offset, row) in rows.enumerated() {
+            let position = start + offset
+            let groupIds = GroupIdsCoding.encode(row.groupIds)
+            let thirdParty = ThirdPartyCoding.encode(row.thirdParty)
+            let value = digest.of([row.account, row.name, row.email, row.mobile, row.accountType, groupIds, row.disabled ? "1" : "0", row.externalId, thirdParty])
+            if position < previous.count, previous[position] == value { continue }
             try insert.execute { values in
-                values.text(name); values.int(start + offset); values.text(row.account); values.text(row.name); values.text(row.email)
-                values.text(row.mobile); values.text(row.accountType); values.text(GroupIdsCoding.encode(row.groupIds)); values.bool(row.disabled)
-                values.text(row.externalId); values.text(ThirdPartyCoding.encode(row.thirdParty))
+                values.text(name); values.int(position); values.text(row.account); values.text(row.name); values.text(row.email)
+                values.text(row.mobile); values.text(row.accountType); values.text(groupIds); values.bool(row.disabled)
+                values.text(row.externalId); values.text(thirdParty); values.int(value)
             }
+            written += 1
         }
+        return written
     }
 
-    static func insert(groups rows: [GroupRow], into name: String, from start: Int, db: Database) throws {
+    /// `write(users:…)` for group rows.
+    static func write(groups rows: [GroupRow], into name: String, from start: Int, previous: [Int64?] = [], db: Database) throws -> Int {
         let insert = try BulkStatement(db, sql: """
-            INSERT INTO dataset_groups (dataset, position, groupId, name, parentGroupId, externalId, thirdParty) VALUES (?, ?, ?, ?, ?, ?, ?)
+            INSERT OR REPLACE INTO dataset_groups (dataset, position, groupId, name, parentGroupId, externalId, thirdParty, rowDigest)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """)
+        var written = 0
+        var digest = RowDigest()
         for (offset, row) in rows.enumerated() {
+            let position = start + offset
+            let thirdParty = ThirdPartyCoding.encode(row.thirdParty)
+            let value = digest.of([row.groupId, row.name, row.parentGroupId, row.externalId, thirdParty])
+            if position < previous.count, previous[position] == value { continue }
             try insert.execute { values in
-                values.text(name); values.int(start + offset); values.text(row.groupId); values.text(row.name); values.text(row.parentGroupId)
-                values.text(row.externalId); values.text(ThirdPartyCoding.encode(row.thirdParty))
+                values.text(name); values.int(position); values.text(row.groupId); values.text(row.name); values.text(row.parentGroupId)
+                values.text(row.externalId); values.text(thirdParty); values.int(value)
             }
+            written += 1
         }
+        return written
     }
 
-    private func replaceDataset(
-        name: String, kind: DatasetKind, count: Int, source: String, date: Date, rows: (Database) throws -> Void
-    ) throws(StoreError) {
+    /// One transaction: the dataset `name` becomes what `rows` writes. An earlier version of the
+    /// same kind is updated in place (only changed rows are written, rows past the new end are
+    /// deleted); one of another kind is deleted first.
+    private func replaceDataset(name: String, kind: DatasetKind, source: String, date: Date, rows: (DatasetWriter) throws -> Void) throws(StoreError) {
         try write { db in
-            try db.execute(sql: "DELETE FROM datasets WHERE name = ?", arguments: [name])
+            let storedKind = try String.fetchOne(db, sql: "SELECT kind FROM datasets WHERE name = ?", arguments: [name])
+            if storedKind != kind.rawValue {
+                try db.execute(sql: "DELETE FROM datasets WHERE name = ?", arguments: [name])
+                try db.execute(
+                    sql: "INSERT INTO datasets (name, kind, source, rowCount, importedAt) VALUES (?, ?, ?, 0, ?)",
+                    arguments: [name, kind.rawValue, source, date])
+            }
+            let writer = try DatasetWriter(db: db, name: name, storePath: path)
+            try rows(writer)
+            try db.execute(sql: "DELETE FROM dataset_users WHERE dataset = ? AND position >= ?", arguments: [name, writer.count])
+            try db.execute(sql: "DELETE FROM dataset_groups WHERE dataset = ? AND position >= ?", arguments: [name, writer.count])
             try db.execute(
-                sql: "INSERT INTO datasets (name, kind, source, rowCount, importedAt) VALUES (?, ?, ?, ?, ?)",
-                arguments: [name, kind.rawValue, source, count, date])
-            try rows(db)
+                sql: "UPDATE datasets SET source = ?, rowCount = ?, importedAt = ? WHERE name = ?",
+                arguments: [source, writer.count, date, name])
         }
     }
 
@@ -91,14 +118,14 @@ extension AccountStore {
 
     /// Starts (or restarts) a staged dataset: empty, under a staging name.
     public func beginStaged(_ name: String, kind: DatasetKind, source: String, at date: Date = Date()) throws(StoreError) {
-        try replaceDataset(name: name, kind: kind, count: 0, source: source, date: date) { _ in }
+        try replaceDataset(name: name, kind: kind, source: source, date: date) { _ in }
     }
 
     /// Appends rows to a staged dataset at `start` (its own transaction: a batch of an upload).
     public func appendStaged(_ name: String, users: [UserRow], groups: [GroupRow], from start: Int) throws(StoreError) {
         try write { db in
-            try Self.insert(users: users, into: name, from: start, db: db)
-            try Self.insert(groups: groups, into: name, from: start, db: db)
+            _ = try Self.write(users: users, into: name, from: start, db: db)
+            _ = try Self.write(groups: groups, into: name, from: start, db: db)
             try db.execute(sql: "UPDATE datasets SET rowCount = ? WHERE name = ?", arguments: [start + users.count + groups.count, name])
         }
     }
@@ -189,27 +216,64 @@ extension AccountStore {
     }
 }
 
-/// Appends rows to a dataset being replaced, inside `replaceDataset(name:kind:source:fill:)`'s
-/// transaction, numbering them in the order they come.
+/// Appends rows to a dataset being replaced, inside `replaceDataset`'s transaction, numbering
+/// them in the order they come. Where the earlier version holds the same row at the same
+/// position (by digest), nothing is written: a daily pull of a million people that changed a
+/// few rewrites a few rows.
 public final class DatasetWriter {
     let db: Database
     let name: String
     let storePath: String
+    /// The earlier version's row digests by position (nil: stored before digests were kept).
+    private let previous: [Int64?]
     public private(set) var count = 0
+    /// Rows inserted or rewritten so far (the rest were unchanged).
+    public private(set) var written = 0
 
-    init(db: Database, name: String, storePath: String) {
+    init(db: Database, name: String, storePath: String) throws {
         self.db = db
         self.name = name
         self.storePath = storePath
+        var previous: [Int64?] = []
+        let cursor = try Row.fetchCursor(db, sql: """
+            SELECT position, rowDigest FROM dataset_users WHERE dataset = ?1
+            UNION ALL SELECT position, rowDigest FROM dataset_groups WHERE dataset = ?1
+            """, arguments: [name])
+        while let row = try cursor.next() {
+            let position: Int = row[0]
+            guard position >= 0 else { continue }
+            if position >= previous.count { previous += [Int64?](repeating: nil, count: position + 1 - previous.count) }
+            previous[position] = row[1]
+        }
+        self.previous = previous
     }
 
     public func append(users: [UserRow]) throws(StoreError) {
-        do { try AccountStore.insert(users: users, into: name, from: count, db: db) } catch { throw StoreError.wrap(error, path: storePath) }
+        do { written += try AccountStore.write(users: users, into: name, from: count, previous: previous, db: db) } catch { throw StoreError.wrap(error, path: storePath) }
         count += users.count
     }
 
     public func append(groups: [GroupRow]) throws(StoreError) {
-        do { try AccountStore.insert(groups: groups, into: name, from: count, db: db) } catch { throw StoreError.wrap(error, path: storePath) }
+        do { written += try AccountStore.write(groups: groups, into: name, from: count, previous: previous, db: db) } catch { throw StoreError.wrap(error, path: storePath) }
         count += groups.count
+    }
+}
+
+/// A stable 64-bit digest of a stored row's column texts (the first 8 bytes of their SHA-256,
+/// each text length-prefixed so that no two rows share an encoding). Stable across processes and
+/// versions, unlike Swift's seeded `Hasher`; a cryptographic hash, so that no one can make a
+/// changed row of theirs look unchanged.
+struct RowDigest {
+    private var buffer: [UInt8] = []
+
+    mutating func of(_ texts: [String]) -> Int64 {
+        buffer.removeAll(keepingCapacity: true)
+        for text in texts {
+            let count = UInt32(truncatingIfNeeded: text.utf8.count)
+            withUnsafeBytes(of: count.littleEndian) { buffer.append(contentsOf: $0) }
+            buffer.append(contentsOf: text.utf8)
+        }
+        let hash = SHA256.hash(data: buffer)
+        return hash.withUnsafeBytes { $0.loadUnaligned(as: Int64.self) }
     }
 }

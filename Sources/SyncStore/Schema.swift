@@ -178,6 +178,15 @@ enum Schema {
             // ends, so a run's page shows its lists without counting a million items.
             try db.execute(sql: "ALTER TABLE runs ADD COLUMN itemTally TEXT")
         }
+        migrator.registerMigration("v9: dataset row digests") { db in
+            // A digest of each stored dataset row, so that storing a new version of a dataset
+            // (the daily pull, a re-import) rewrites only the rows that changed. NULL for rows
+            // stored before: they are rewritten once.
+            try db.execute(sql: """
+                ALTER TABLE dataset_users ADD COLUMN rowDigest INTEGER;
+                ALTER TABLE dataset_groups ADD COLUMN rowDigest INTEGER;
+                """)
+        }
         return migrator
     }
 }
