@@ -9,20 +9,36 @@ extension AccountStore {
     }
 
     static func state(_ db: Database) throws -> AccountState {
-        var memberships: [Int64: [String]] = [:]
-        let membershipCursor = try Row.fetchCursor(db, sql: "SELECT userId, groupId FROM memberships ORDER BY userId, groupId")
-        while let row = try membershipCursor.next() {
-            memberships[try row.decode(atIndex: 0), default: []].append(try row.decode(atIndex: 1))
-        }
+        let groups = try groups(db)
+        // Memberships come with the group's row id, so that every member of a group shares the
+        // group's one id string (a million members: a million strings fewer to make and keep).
+        var groupIdsByRowId: [Int64: String] = [:]
+        for group in groups { groupIdsByRowId[group.id] = group.groupId }
         let userOwners = Set(try Int64.fetchAll(db, sql: "SELECT DISTINCT ownerUserId FROM resources WHERE ownerUserId IS NOT NULL"))
 
+        // Users and memberships both in user id order, merged as they are read.
+        let memberships = try Row.fetchCursor(db, sql: """
+            SELECT m.userId, g.id, CASE WHEN g.id IS NULL THEN m.groupId END
+            FROM memberships m LEFT JOIN user_groups g ON g.groupId = m.groupId ORDER BY m.userId, m.groupId
+            """)
+        var membership = try memberships.next()
         var users: [ExistingUser] = []
         let userCursor = try Row.fetchCursor(db, sql: "SELECT \(userColumns) FROM users ORDER BY id")
         while let row = try userCursor.next() {
             let id: Int64 = try row.decode(atIndex: 0)
-            users.append(try user(row, groupIds: memberships[id] ?? [], ownsResources: userOwners.contains(id)))
+            var groupIds: [String] = []
+            while let current = membership {
+                let userId: Int64 = try current.decode(atIndex: 0)
+                if userId > id { break }
+                if userId == id {
+                    let rowId: Int64? = try current.decode(atIndex: 1)
+                    if let groupId = rowId.flatMap({ groupIdsByRowId[$0] }) { groupIds.append(groupId) } else { groupIds.append(try current.decode(atIndex: 2)) }
+                }
+                membership = try memberships.next()
+            }
+            users.append(try user(row, groupIds: groupIds, ownsResources: userOwners.contains(id)))
         }
-        return AccountState(users: users, groups: try groups(db))
+        return AccountState(users: users, groups: groups)
     }
 
     /// Every user group, without reading the users.
