@@ -5,6 +5,8 @@ import GRDBSQLite
 /// and integers. GRDB's `execute(arguments:)` boxes every value into a `DatabaseValue` array first;
 /// at a million rows (an import, the users of a first run, their audit rows and memberships) that
 /// boxing was a third of the write. Errors are GRDB's `DatabaseError`s, as from GRDB itself.
+/// It steps the statement past GRDB, so GRDB's transaction observers would not see these writes:
+/// the store registers none.
 struct BulkStatement {
     private let statement: Statement
     private let db: Database
