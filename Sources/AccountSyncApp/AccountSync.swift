@@ -301,16 +301,28 @@ public struct AccountSync: Sendable {
     // MARK: The directory
 
     /// Pulls from the configured directory. A pull that does not finish throws; nothing is half-read.
-    public func pullFromDirectory() throws(AppError) -> PulledDatasets {
+    /// With `onUser`, user rows go there as they are mapped, not into the result (see
+    /// `DirectoryPuller.pull(password:onUser:)`); an error it throws ends the pull and is rethrown.
+    public func pullFromDirectory(onUser: ((UserRow) throws(AppError) -> Void)? = nil) throws(AppError) -> PulledDatasets {
         guard var source = config.source else { throw AppError(.configInvalid, "\(config.file) has no source: section to pull from") }
         source.connection.isCancelled = { Termination.shared.requested }
         let password = try source.password.map { source throws(AppError) in try Secrets.read(source) }
         warnIfVerificationIsOff(source)
+        var sinkFailure: AppError?
+        let sink = onUser.map { onUser in
+            { (row: UserRow) throws in
+                do throws(AppError) { try onUser(row) } catch {
+                    sinkFailure = error
+                    throw error
+                }
+            }
+        }
         do {
-            let pulled = try DirectoryPuller(settings: source).pull(password: password)
-            logger.notice("pulled \(pulled.users.count) users and \(pulled.groups.count) groups from \(source.connection.uris.joined(separator: ", "))")
+            let pulled = try DirectoryPuller(settings: source).pull(password: password, onUser: sink)
+            logger.notice("pulled \(pulled.userCount) users and \(pulled.groups.count) groups from \(source.connection.uris.joined(separator: ", "))")
             return pulled
         } catch {
+            if let sinkFailure { throw sinkFailure }
             throw AppError(.sourceIncomplete, "the directory pull did not finish, so nothing was changed: \(error)")
         }
     }
@@ -346,7 +358,7 @@ public struct AccountSync: Sendable {
 
     /// Plain words for a pull that found no users, naming the base and filter used; nil otherwise.
     public func emptyPullWarning(_ pulled: PulledDatasets) -> String? {
-        guard pulled.users.isEmpty, let source = config.source else { return nil }
+        guard pulled.userCount == 0, let source = config.source else { return nil }
         return "SOURCE_EMPTY: the directory returned no users \(Self.scope(source)). A run would stop with SOURCE_EMPTY rather than disable anyone. Check the base DN, the filter, and that the bind account can still read the people (an account that lost read access sees an empty directory)"
     }
 

@@ -4,7 +4,7 @@ import SyncCore
 /// keys sorted. Hand-rolled because Foundation's JSONEncoder was half the cost of a 100,000-user
 /// pull; the round trip through the reader is tested.
 public enum JSONLinesWriter {
-    public static func lines(_ rows: [UserRow]) -> String {
+    public static func lines(_ rows: some Collection<UserRow>) -> String {
         var out = ""
         out.reserveCapacity(rows.count * 200)
         for row in rows {
@@ -38,7 +38,7 @@ public enum JSONLinesWriter {
         out += "}"
     }
 
-    public static func lines(_ rows: [GroupRow]) -> String {
+    public static func lines(_ rows: some Collection<GroupRow>) -> String {
         var out = ""
         for row in rows {
             out += "{\"externalId\":"; string(row.externalId, into: &out)

@@ -4,7 +4,10 @@ import SyncCore
 /// What one pull produced: both datasets, the entries that could not be mapped (by DN), and what
 /// the run should be told about the source.
 public struct PulledDatasets: Sendable {
+    /// The users, unless they were handed to a sink as they came (`pull(…, onUser:)`): then empty.
     public var users: [UserRow]
+    /// How many users the pull found (also when they went to a sink).
+    public var userCount: Int
     public var groups: [GroupRow]
     /// One line per entry that could not be mapped, naming its DN and why. Such users still
     /// appear in `users` with an empty account, so that the run reports them and never mistakes
@@ -16,8 +19,11 @@ public struct PulledDatasets: Sendable {
     /// Members not found, by the DN of the group that lists them.
     public var unresolvedMembers: [String: Int]
 
-    public init(users: [UserRow], groups: [GroupRow], problems: [String], notices: [RunItem] = [], unresolvedMembers: [String: Int] = [:]) {
+    public init(
+        users: [UserRow], userCount: Int? = nil, groups: [GroupRow], problems: [String], notices: [RunItem] = [], unresolvedMembers: [String: Int] = [:]
+    ) {
         self.users = users
+        self.userCount = userCount ?? users.count
         self.groups = groups
         self.problems = problems
         self.notices = notices
@@ -44,8 +50,10 @@ public struct DirectoryPuller {
         self.settings = settings
     }
 
-    /// Connects, binds with `password` (for a simple bind) and pulls both datasets.
-    public func pull(password: String?) throws -> PulledDatasets {
+    /// Connects, binds with `password` (for a simple bind) and pulls both datasets. With `onUser`,
+    /// each user row goes there as soon as it is mapped instead of into the result, so that a
+    /// million users are never held at once (`pull --output` writes them as they come).
+    public func pull(password: String?, onUser: ((UserRow) throws -> Void)? = nil) throws -> PulledDatasets {
         let ldap = try LDAPConnection(settings.connection)
         if let dn = settings.bindDN {
             try ldap.bind(.simple(dn: dn, password: password ?? ""))
@@ -54,11 +62,11 @@ public struct DirectoryPuller {
         } else {
             try ldap.bind(.anonymous)
         }
-        return try pull(from: ldap)
+        return try pull(from: ldap, onUser: onUser)
     }
 
     /// Pulls over an already bound connection.
-    public func pull(from ldap: LDAPConnection) throws -> PulledDatasets {
+    public func pull(from ldap: LDAPConnection, onUser: ((UserRow) throws -> Void)? = nil) throws -> PulledDatasets {
         let report = PullReport()
         let references = try referenceHandling(ldap, report: report)
         let groupIdAttribute = settings.groups.externalId
@@ -125,6 +133,11 @@ public struct DirectoryPuller {
         let typeRules = try settings.users.accountType.rules.map { (dn: try DistinguishedName($0.memberOf).normalized, type: $0.type) }
 
         var users: [UserRow] = []
+        var userCount = 0
+        // Which DNs that groups list as members turned out to be users (only those are kept: a
+        // million users' DNs are not).
+        var memberDNs = Set<String>()
+        for group in groupObjects.values { for member in group.members { memberDNs.insert(member.normalized) } }
         var userDNs = Set<String>()
         let map = settings.users.map
         var attributes = [map.account, map.name, map.email, map.mobile, map.externalId, "memberOf"] + skipAttributes
@@ -155,7 +168,7 @@ public struct DirectoryPuller {
             let memberOfValues = entry.strings("memberOf")
             if !groupObjects.isEmpty || !memberOfValues.isEmpty {
                 let key = try parsed?.normalized ?? DistinguishedName.normalizedText(lenient: entry.dn)
-                userDNs.insert(key)
+                if memberDNs.contains(key) { userDNs.insert(key) }
                 var direct = memberUids.groups(account: account, uidNumber: entry.string("uidNumber"))
                 direct.insert(key)
                 for dn in direct { memberOf.formUnion(membership.groups(of: dn)) }
@@ -166,10 +179,12 @@ public struct DirectoryPuller {
                 }
             }
             let type = typeRules.first { memberOf.contains($0.dn) }?.type ?? settings.users.accountType.defaultType
-            users.append(UserRow(
+            let row = UserRow(
                 account: account, name: text(map.name), email: text(map.email),
                 mobile: text(map.mobile), accountType: type, groupIds: groupIds, disabled: disabled.contains(entry.dn),
-                externalId: identity(entry, attribute: map.externalId, what: "user", report: report) ?? "", thirdParty: ["ldapDN": entry.dn]))
+                externalId: identity(entry, attribute: map.externalId, what: "user", report: report) ?? "", thirdParty: ["ldapDN": entry.dn])
+            userCount += 1
+            if let onUser { try onUser(row) } else { users.append(row) }
         }
 
         // Members no user or group of the pull answers to: reported, never silently dropped.
@@ -198,7 +213,7 @@ public struct DirectoryPuller {
             let parent = settings.groups.placement == .underOU ? enclosingUnit(of: group.dn, in: units)?.groupId ?? "" : ""
             groups.append(GroupRow(groupId: group.groupId, name: group.name, parentGroupId: parent, externalId: group.externalId, thirdParty: ["ldapDN": group.serverDN]))
         }
-        return PulledDatasets(users: users, groups: groups, problems: report.problems, notices: report.notices, unresolvedMembers: report.unresolved)
+        return PulledDatasets(users: users, userCount: userCount, groups: groups, problems: report.problems, notices: report.notices, unresolvedMembers: report.unresolved)
     }
 
     /// A paged search whose referral failure names the referral entries (DN and URL) behind it, and

@@ -12,6 +12,8 @@ public struct AttributeRange: Sendable, Equatable {
 
     /// Parses `member;range=0-1499` (and `member;range=1500-*`); nil for a plain attribute name.
     public init?(_ description: String) {
+        // Most names have no option at all: no split for them (every attribute of every entry).
+        guard description.utf8.contains(UInt8(ascii: ";")) else { return nil }
         let parts = description.split(separator: ";", omittingEmptySubsequences: false)
         guard parts.count >= 2, let option = parts.last, option.lowercased().hasPrefix("range=") else { return nil }
         let bounds = option.dropFirst("range=".count).split(separator: "-", maxSplits: 1)

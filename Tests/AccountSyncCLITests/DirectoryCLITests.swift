@@ -132,6 +132,22 @@ final class DirectoryCLITests {
         #expect(try cli.run("datasets", "show", "copy").stdout.contains("alice"))
     }
 
+    /// `pull --output` writes the users as they come, into a temporary file that becomes
+    /// users.jsonl only when the pull is complete: a pull that fails leaves the earlier files.
+    @Test func aFailedPullLeavesTheEarlierOutputAsItWas() throws {
+        let folder = cli.folder.appendingPathComponent("pulled").path
+        #expect(try cli.run("pull", "--output", folder).status == 0)
+        let before = try String(contentsOfFile: folder + "/users.jsonl", encoding: .utf8)
+        #expect(before.split(separator: "\n").count == 4)
+
+        try configure(bindDN: slapd.adminDN, password: "wrong")
+        let failed = try cli.run("pull", "--output", folder)
+        #expect(failed.status == 69, "\(failed.stderr)")
+        #expect(failed.stderr.contains("the directory pull did not finish"), "\(failed.stderr)")
+        #expect(try String(contentsOfFile: folder + "/users.jsonl", encoding: .utf8) == before)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == ["groups.jsonl", "users.jsonl"])
+    }
+
     @Test func logsNeverHoldThePasswordInAnyFormat() throws {
         for format in ["text", "json"] {
             let result = try cli.run("run", "--log-level", "trace", "--log-format", format)

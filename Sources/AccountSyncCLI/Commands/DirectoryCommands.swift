@@ -1,6 +1,7 @@
 import AccountSyncApp
 import ArgumentParser
 import DatasetFormats
+import DirectoryConnector
 import Foundation
 import SyncCore
 
@@ -76,23 +77,53 @@ struct PullCommand: ParsableCommand {
             print("pushed to \(core.url) as agent \(core.agent)")
             return
         }
-        let pulled = try report { () throws(AppError) in try app.pullFromDirectory() }
+        let pulled: PulledDatasets
+        if let output {
+            // The users are written as the pull maps them, 10,000 rows at a time: a million users
+            // are never in memory at once. The file appears whole when the pull is complete, or not.
+            pulled = try report { () throws(AppError) in
+                do {
+                    try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+                } catch {
+                    throw AppError(.storeUnavailable, "cannot write to \(output): \(error.localizedDescription)")
+                }
+                var result: PulledDatasets?
+                var writeFailure: AppError?
+                do {
+                    try PrivateFile.write(to: output + "/users.jsonl") { append in
+                        var batch: [UserRow] = []
+                        func flush() throws(AppError) {
+                            do { try append(JSONLinesWriter.lines(batch)) } catch {
+                                writeFailure = AppError(.storeUnavailable, "cannot write to \(output): \(error.localizedDescription)")
+                                throw writeFailure!
+                            }
+                            batch.removeAll(keepingCapacity: true)
+                        }
+                        result = try app.pullFromDirectory { (row) throws(AppError) in
+                            batch.append(row)
+                            if batch.count == 10_000 { try flush() }
+                        }
+                        try flush()
+                    }
+                    try PrivateFile.write(JSONLinesWriter.lines(result?.groups ?? []), to: output + "/groups.jsonl")
+                } catch let error as AppError {
+                    throw error
+                } catch {
+                    throw writeFailure ?? AppError(.storeUnavailable, "cannot write to \(output): \(error.localizedDescription)")
+                }
+                guard let result else { throw AppError(.storeUnavailable, "cannot write to \(output)") }
+                return result
+            }
+        } else {
+            pulled = try report { () throws(AppError) in try app.pullFromDirectory() }
+        }
         for (group, count) in pulled.unresolvedMembers.sorted(by: { $0.key < $1.key }) {
             printWarning("\(group): \(count) member\(count == 1 ? "" : "s") not found")
         }
         for warning in pulled.warnings { printWarning(warning) }
         if output != nil, let warning = app.emptyPullWarning(pulled) { printWarning(warning) }
         if let output {
-            try report { () throws(AppError) in
-                do {
-                    try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-                    try PrivateFile.write(JSONLinesWriter.lines(pulled.users), to: output + "/users.jsonl")
-                    try PrivateFile.write(JSONLinesWriter.lines(pulled.groups), to: output + "/groups.jsonl")
-                } catch {
-                    throw AppError(.storeUnavailable, "cannot write to \(output): \(error.localizedDescription)")
-                }
-            }
-            print("wrote \(pulled.users.count) users to \(output)/users.jsonl and \(pulled.groups.count) groups to \(output)/groups.jsonl")
+            print("wrote \(pulled.userCount) users to \(output)/users.jsonl and \(pulled.groups.count) groups to \(output)/groups.jsonl")
         } else {
             try report { () throws(AppError) in try app.storePull(pulled) }
             print("stored \(pulled.users.count) users as dataset '\(app.config.usersDataset ?? "")' and \(pulled.groups.count) groups as dataset '\(app.config.groupsDataset ?? "")'")

@@ -59,9 +59,25 @@ func printError(_ message: String) {
 /// temporary file and a rename, so a reader never sees half of one.
 enum PrivateFile {
     static func write(_ text: String, to path: String) throws {
+        try write(to: path) { append in try append(text) }
+    }
+
+    /// Writes the pieces `produce` hands over one after the other, so that a large file (a
+    /// million users as JSON Lines) is never one string in memory; the file appears whole or not.
+    static func write(to path: String, _ produce: (@escaping (String) throws -> Void) throws -> Void) throws {
         let temporary = path + ".tmp-\(getpid())"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
+        guard FileManager.default.createFile(atPath: temporary, contents: nil, attributes: [.posixPermissions: 0o600]),
+            let handle = FileHandle(forWritingAtPath: temporary)
+        else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temporary])
+        }
+        do {
+            try produce { piece in try handle.write(contentsOf: Data(piece.utf8)) }
+            try handle.close()
+        } catch {
+            try? handle.close()
+            unlink(temporary)
+            throw error
         }
         guard rename(temporary, path) == 0 else {
             let reason = String(cString: strerror(errno))
