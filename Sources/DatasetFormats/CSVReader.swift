@@ -44,7 +44,9 @@ struct CSVReader {
         let count = bytes.count
 
         func finishField() throws(DatasetFileError) {
-            guard let text = String(validating: field, as: UTF8.self) else {
+            // ASCII (most fields) is valid UTF-8 as it is: no generic validation for it.
+            let ascii = field.withUnsafeBufferPointer { bytes in !bytes.contains { $0 >= 0x80 } }
+            guard let text = ascii ? field.withUnsafeBufferPointer({ String(decoding: $0, as: UTF8.self) }) : String(validating: field, as: UTF8.self) else {
                 throw DatasetFileError(file: file, line: line, message: "not valid UTF-8 (save the file as UTF-8)")
             }
             guard fields.count < Self.maximumFields else {

@@ -29,13 +29,18 @@ enum DatasetColumns {
 
     /// `groupIds` cells hold ids separated by `;`.
     static func splitGroupIds(_ text: String) -> [String] {
-        text.split(separator: ";").map { String($0).trimmingSpaces() }.filter { !$0.isEmpty }
+        if !text.utf8.contains(UInt8(ascii: ";")) {  // one id or none (most rows): no split
+            let id = text.trimmingSpaces()
+            return id.isEmpty ? [] : [id]
+        }
+        return text.split(separator: ";").map { String($0).trimmingSpaces() }.filter { !$0.isEmpty }
     }
 
     /// Refuses what would silently change a value: a NUL (libraries cut the text there, so
     /// `al\0ice` became `al`) and a byte order mark inside the data (an invisible character in an
     /// account; only a BOM at the very start of a file is allowed, and dropped).
-    static func checkCharacters(_ cells: [String: String], groupIds: [String]?, file: String, line: Int) throws(DatasetFileError) {
+    static func checkCharacters(_ record: DatasetRecord, file: String) throws(DatasetFileError) {
+        let line = record.line
         func check(_ value: String, column: String) throws(DatasetFileError) {
             // Fast path: neither a 0x00 nor a 0xEF byte (which starts U+FEFF) in the UTF-8.
             var value = value
@@ -46,47 +51,40 @@ enum DatasetColumns {
                     message: scalar.value == 0 ? "column '\(column)' holds a NUL character, which no value may contain" : "column '\(column)' holds a byte order mark (U+FEFF), an invisible character; only the very start of a file may have one")
             }
         }
-        for (column, value) in cells { try check(value, column: column) }
-        for id in groupIds ?? [] { try check(id, column: "groupIds") }
+        try record.forEachCell { (column, value) throws(DatasetFileError) in try check(value, column: column) }
+        for id in record.groupIds ?? [] { try check(id, column: "groupIds") }
     }
 
     static let boolHint = "expected true, false, yes, no, 1, 0 or empty"
 
     /// Builds one row from its named cells; `place` names where the row came from for messages.
+    /// The columns' numbers in `users` and `groups`, for reading a record's cells.
+    enum UserColumn: Int, CaseIterable { case account, name, email, mobile, accountType, groupIds, disabled, externalId }
+    enum GroupColumn: Int, CaseIterable { case groupId, name, parentGroupId, externalId }
+
     static func userRow(_ record: DatasetRecord, file: String) throws(DatasetFileError) -> UserRow {
-        let cells = record.cells
-        let line = record.line
-        var row = UserRow(account: cells["account"] ?? "")
-        row.name = cells["name"] ?? ""
-        row.email = cells["email"] ?? ""
-        row.mobile = cells["mobile"] ?? ""
-        row.accountType = cells["accountType"] ?? ""
-        row.groupIds = record.groupIds ?? splitGroupIds(cells["groupIds"] ?? "")
-        row.externalId = cells["externalId"] ?? ""
-        if let text = cells["disabled"] {
+        func cell(_ column: UserColumn) -> String? { record[column.rawValue, named: users[column.rawValue]] }
+        var row = UserRow(account: cell(.account) ?? "")
+        row.name = cell(.name) ?? ""
+        row.email = cell(.email) ?? ""
+        row.mobile = cell(.mobile) ?? ""
+        row.accountType = cell(.accountType) ?? ""
+        row.groupIds = record.groupIds ?? splitGroupIds(cell(.groupIds) ?? "")
+        row.externalId = cell(.externalId) ?? ""
+        if let text = cell(.disabled) {
             guard let value = parseBool(text) else {
-                throw DatasetFileError(file: file, line: line, message: "column 'disabled': '\(text)' is not a yes/no value (\(boolHint))")
+                throw DatasetFileError(file: file, line: record.line, message: "column 'disabled': '\(text)' is not a yes/no value (\(boolHint))")
             }
             row.disabled = value
         }
-        row.thirdParty = thirdParty(cells)
+        row.thirdParty = record.thirdParty
         return row
     }
 
-    static func groupRow(_ cells: [String: String]) -> GroupRow {
-        GroupRow(
-            groupId: cells["groupId"] ?? "", name: cells["name"] ?? "",
-            parentGroupId: cells["parentGroupId"] ?? "", externalId: cells["externalId"] ?? "",
-            thirdParty: thirdParty(cells))
-    }
-
-    /// The `thirdParty.<system>` cells that hold a value, by system.
-    static func thirdParty(_ cells: [String: String]) -> [String: String] {
-        var map: [String: String] = [:]
-        for (column, value) in cells where column.hasPrefix(thirdPartyPrefix) && !value.isEmpty {
-            map[String(column.dropFirst(thirdPartyPrefix.count))] = value
-        }
-        return map
+    static func groupRow(_ record: DatasetRecord) -> GroupRow {
+        func cell(_ column: GroupColumn) -> String { record[column.rawValue, named: groups[column.rawValue]] ?? "" }
+        return GroupRow(
+            groupId: cell(.groupId), name: cell(.name), parentGroupId: cell(.parentGroupId), externalId: cell(.externalId), thirdParty: record.thirdParty)
     }
 
     static func requiredColumn(for kind: DatasetKind) -> String { kind == .users ? "account" : "groupId" }

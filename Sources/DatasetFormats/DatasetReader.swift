@@ -32,12 +32,67 @@ public enum DatasetFormat: String, Sendable, CaseIterable {
     }
 }
 
-/// One record of a dataset file: its line, its cells by column, and (JSON Lines) its group ids as
-/// the list they were given as.
+/// One record of a dataset file: its line, its cells, and (JSON Lines) its group ids as the list
+/// they were given as.
 struct DatasetRecord {
     var line: Int
-    var cells: [String: String]
+    var cells: Cells
     var groupIds: [String]? = nil
+
+    /// A CSV record's cells are its fields, placed by the header (no dictionary a row: a million
+    /// rows); a JSON Lines record's are by name, as each line names its own.
+    enum Cells {
+        case named([String: String])
+        case placed([String], HeaderColumns)
+    }
+
+    /// The cell of the canonical column `name`, number `ordinal` of the kind's columns
+    /// (`DatasetColumns.users` or `.groups`); nil when absent.
+    subscript(ordinal: Int, named name: String) -> String? {
+        switch cells {
+        case .named(let cells): cells[name]
+        case .placed(let fields, let header): header.slots[ordinal].map { fields[$0] }
+        }
+    }
+
+    /// The `thirdParty.<system>` cells that hold a value, by system.
+    var thirdParty: [String: String] {
+        var map: [String: String] = [:]
+        switch cells {
+        case .named(let cells):
+            for (column, value) in cells where column.hasPrefix(DatasetColumns.thirdPartyPrefix) && !value.isEmpty {
+                map[String(column.dropFirst(DatasetColumns.thirdPartyPrefix.count))] = value
+            }
+        case .placed(let fields, let header):
+            for (system, position) in header.thirdParty where !fields[position].isEmpty { map[system] = fields[position] }
+        }
+        return map
+    }
+
+    /// Every cell with its column, for checks that look at all of them.
+    func forEachCell(_ body: (_ column: String, _ value: String) throws(DatasetFileError) -> Void) throws(DatasetFileError) {
+        switch cells {
+        case .named(let cells): for (column, value) in cells { try body(column, value) }
+        case .placed(let fields, let header): for (index, value) in fields.enumerated() { try body(header.names[index], value) }
+        }
+    }
+}
+
+/// A CSV header's canonical column names, and where each column sits, worked out once a file.
+final class HeaderColumns: Sendable {
+    let names: [String]
+    /// Where each canonical column of the kind sits (by its number in `DatasetColumns.names`).
+    let slots: [Int?]
+    /// Each `thirdParty.<system>` column: the system and the field's position.
+    let thirdParty: [(system: String, position: Int)]
+
+    init(_ names: [String], kind: DatasetKind) {
+        self.names = names
+        slots = DatasetColumns.names(for: kind).map { names.firstIndex(of: $0) }
+        thirdParty = names.enumerated().compactMap { index, name in
+            name.hasPrefix(DatasetColumns.thirdPartyPrefix) ? (String(name.dropFirst(DatasetColumns.thirdPartyPrefix.count)), index) : nil
+        }
+    }
 }
 
 /// Reads a user or group dataset from CSV or JSON Lines bytes. A malformed file is refused whole
@@ -121,20 +176,20 @@ public struct DatasetReader: Sendable {
     }
 
     private func csvRecords(_ bytes: UnsafeRawBufferPointer, file: String, _ body: (DatasetRecord) throws(DatasetFileError) -> Void) throws(DatasetFileError) {
-        var columns: [String]?
+        var columns: HeaderColumns?
         var sawHeader = false
         try CSVReader(file: file).forEachRecord(bytes) { (record) throws(DatasetFileError) in
             guard let columns else {
                 sawHeader = true
-                columns = try self.columns(of: record, file: file)
+                columns = HeaderColumns(try self.columns(of: record, file: file), kind: kind)
                 return
             }
-            guard record.fields.count == columns.count else {
-                throw DatasetFileError(file: file, line: record.line, message: "\(record.fields.count) fields, but the header has \(columns.count) columns (an unquoted comma?)")
+            guard record.fields.count == columns.names.count else {
+                throw DatasetFileError(file: file, line: record.line, message: "\(record.fields.count) fields, but the header has \(columns.names.count) columns (an unquoted comma?)")
             }
-            let cells = Dictionary(uniqueKeysWithValues: zip(columns, record.fields))
-            try DatasetColumns.checkCharacters(cells, groupIds: nil, file: file, line: record.line)
-            try body(DatasetRecord(line: record.line, cells: cells))
+            let record = DatasetRecord(line: record.line, cells: .placed(record.fields, columns))
+            try DatasetColumns.checkCharacters(record, file: file)
+            try body(record)
         }
         guard sawHeader else {
             throw DatasetFileError(file: file, line: nil, message: "the file is empty; it needs a header row naming the columns (\(DatasetColumns.names(for: kind).joined(separator: ",")))")
@@ -183,8 +238,9 @@ public struct DatasetReader: Sendable {
             throw DatasetFileError(file: file, line: lineNumber, message: error.message)
         }
         let (cells, groupIds) = try cells(of: fields, file: file, line: lineNumber)
-        try DatasetColumns.checkCharacters(cells, groupIds: groupIds, file: file, line: lineNumber)
-        return DatasetRecord(line: lineNumber, cells: cells, groupIds: groupIds)
+        let record = DatasetRecord(line: lineNumber, cells: .named(cells), groupIds: groupIds)
+        try DatasetColumns.checkCharacters(record, file: file)
+        return record
     }
 
     /// The line's cells by column, and its group ids when given as a JSON array (kept as a list,
@@ -253,7 +309,7 @@ struct DatasetRowBatch {
     var contents: DatasetContents { kind == .users ? .users(users) : .groups(groups) }
 
     mutating func add(_ record: DatasetRecord, file: String) throws(DatasetFileError) {
-        if kind == .users { users.append(try DatasetColumns.userRow(record, file: file)) } else { groups.append(DatasetColumns.groupRow(record.cells)) }
+        if kind == .users { users.append(try DatasetColumns.userRow(record, file: file)) } else { groups.append(DatasetColumns.groupRow(record)) }
     }
 
     mutating func add(_ contents: DatasetContents) {

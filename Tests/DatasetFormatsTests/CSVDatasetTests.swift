@@ -148,4 +148,23 @@ struct JSONLinesWriterTests {
         let read = try DatasetReader(kind: .groups).read(bytes: Array(JSONLinesWriter.lines(rows).utf8), file: "g.jsonl", format: .jsonLines)
         #expect(read == .groups(rows))
     }
+
+    /// The column numbers rows are read by name the same columns as the lists of the contract.
+    @Test func columnNumbersMatchTheColumnLists() {
+        #expect(DatasetColumns.UserColumn.allCases.map { "\($0)" } == DatasetColumns.users)
+        #expect(DatasetColumns.GroupColumn.allCases.map { "\($0)" } == DatasetColumns.groups)
+    }
+
+    /// Columns in any order, some missing, non-ASCII and third-party ones: each cell lands in its field.
+    @Test func cellsLandInTheirFieldsWhateverTheHeaderOrder() throws {
+        let text = "thirdParty.hr,externalId,account,name,groupIds\n4711,guid-1,anne,Anne Müller,eng; ops\n,guid-2,bob,Bob,\n"
+        guard case .users(let rows) = try DatasetReader(kind: .users).read(bytes: Array(text.utf8), file: "p.csv", format: .csv) else {
+            Issue.record("not users")
+            return
+        }
+        #expect(rows == [
+            UserRow(account: "anne", name: "Anne Müller", groupIds: ["eng", "ops"], externalId: "guid-1", thirdParty: ["hr": "4711"]),
+            UserRow(account: "bob", name: "Bob", externalId: "guid-2"),
+        ])
+    }
 }
