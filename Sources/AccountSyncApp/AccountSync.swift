@@ -91,12 +91,16 @@ public struct AccountSync: Sendable {
             if let existing = try store.dataset(named: name), existing.kind != kind {
                 throw AppError(.dataInvalid, "dataset '\(name)' holds \(existing.kind.rawValue), not \(kind.rawValue); delete it first or choose another name")
             }
-            let pipe = BatchPipe<DatasetContents, DatasetFileError>(capacity: 3)
+            let pipe = BatchPipe<EncodedRows, DatasetFileError>(capacity: 3)
             let readerDone = DispatchSemaphore(value: 0)
             Thread.detachNewThread {
                 do throws(DatasetFileError) {
                     try read { (batch) throws(DatasetFileError) in
-                        guard pipe.put(batch) else { throw DatasetFileError(file: source, line: nil, message: "the import stopped") }
+                        let encoded = switch batch {
+                        case .users(let rows): EncodedRows(users: rows)
+                        case .groups(let rows): EncodedRows(groups: rows)
+                        }
+                        guard pipe.put(encoded) else { throw DatasetFileError(file: source, line: nil, message: "the import stopped") }
                     }
                     pipe.end(failure: nil)
                 } catch {
@@ -110,12 +114,7 @@ public struct AccountSync: Sendable {
             }
             do {
                 try store.replaceDataset(name: name, kind: kind, source: source) { writer in
-                    while let batch = try pipe.take() {
-                        switch batch {
-                        case .users(let rows): try writer.append(users: rows)
-                        case .groups(let rows): try writer.append(groups: rows)
-                        }
-                    }
+                    while let batch = try pipe.take() { try writer.append(batch) }
                 }
             } catch let error as DatasetFileError {
                 throw AppError(error)

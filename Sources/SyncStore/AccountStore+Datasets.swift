@@ -44,47 +44,40 @@ extension AccountStore {
     /// Inserts rows at positions `start…` of dataset `name`, or rewrites the rows there, except
     /// those whose stored digest (`previous[position]`) says they are the same. Returns how many
     /// rows it wrote.
-    static func write(users rows: [UserRow], into name: String, from start: Int, previous: [Int64?] = [], db: Database) throws -> Int {
-        let insert = try BulkStatement(db, sql: """
-            INSERT OR REPLACE INTO dataset_users (dataset, position, account, name, email, mobile, accountType, groupIds, disabled, externalId, thirdParty, rowDigest)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
+    static func write(_ encoded: EncodedRows, into name: String, from start: Int, previous: [Int64?] = [], db: Database) throws -> Int {
         var written = 0
-        var digest = RowDigest()
-        for (offset, row) in rows.enumerated() {
-            let position = start + offset
-            let groupIds = GroupIdsCoding.encode(row.groupIds)
-            let thirdParty = ThirdPartyCoding.encode(row.thirdParty)
-            let value = digest.of([row.account, row.name, row.email, row.mobile, row.accountType, groupIds, row.disabled ? "1" : "0", row.externalId, thirdParty])
-            if position < previous.count, previous[position] == value { continue }
-            try insert.execute { values in
-                values.text(name); values.int(position); values.text(row.account); values.text(row.name); values.text(row.email)
-                values.text(row.mobile); values.text(row.accountType); values.text(groupIds); values.bool(row.disabled)
-                values.text(row.externalId); values.text(thirdParty); values.int(value)
+        switch encoded.rows {
+        case .users(let rows, let groupIds, let thirdParty):
+            let insert = try BulkStatement(db, sql: """
+                INSERT OR REPLACE INTO dataset_users (dataset, position, account, name, email, mobile, accountType, groupIds, disabled, externalId, thirdParty, rowDigest)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for (offset, row) in rows.enumerated() {
+                let position = start + offset
+                let digest = encoded.digests[offset]
+                if position < previous.count, previous[position] == digest { continue }
+                try insert.execute { values in
+                    values.text(name); values.int(position); values.text(row.account); values.text(row.name); values.text(row.email)
+                    values.text(row.mobile); values.text(row.accountType); values.text(groupIds[offset]); values.bool(row.disabled)
+                    values.text(row.externalId); values.text(thirdParty[offset]); values.int(digest)
+                }
+                written += 1
             }
-            written += 1
-        }
-        return written
-    }
-
-    /// `write(users:…)` for group rows.
-    static func write(groups rows: [GroupRow], into name: String, from start: Int, previous: [Int64?] = [], db: Database) throws -> Int {
-        let insert = try BulkStatement(db, sql: """
-            INSERT OR REPLACE INTO dataset_groups (dataset, position, groupId, name, parentGroupId, externalId, thirdParty, rowDigest)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        var written = 0
-        var digest = RowDigest()
-        for (offset, row) in rows.enumerated() {
-            let position = start + offset
-            let thirdParty = ThirdPartyCoding.encode(row.thirdParty)
-            let value = digest.of([row.groupId, row.name, row.parentGroupId, row.externalId, thirdParty])
-            if position < previous.count, previous[position] == value { continue }
-            try insert.execute { values in
-                values.text(name); values.int(position); values.text(row.groupId); values.text(row.name); values.text(row.parentGroupId)
-                values.text(row.externalId); values.text(thirdParty); values.int(value)
+        case .groups(let rows, let thirdParty):
+            let insert = try BulkStatement(db, sql: """
+                INSERT OR REPLACE INTO dataset_groups (dataset, position, groupId, name, parentGroupId, externalId, thirdParty, rowDigest)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for (offset, row) in rows.enumerated() {
+                let position = start + offset
+                let digest = encoded.digests[offset]
+                if position < previous.count, previous[position] == digest { continue }
+                try insert.execute { values in
+                    values.text(name); values.int(position); values.text(row.groupId); values.text(row.name); values.text(row.parentGroupId)
+                    values.text(row.externalId); values.text(thirdParty[offset]); values.int(digest)
+                }
+                written += 1
             }
-            written += 1
         }
         return written
     }
@@ -124,8 +117,8 @@ extension AccountStore {
     /// Appends rows to a staged dataset at `start` (its own transaction: a batch of an upload).
     public func appendStaged(_ name: String, users: [UserRow], groups: [GroupRow], from start: Int) throws(StoreError) {
         try write { db in
-            _ = try Self.write(users: users, into: name, from: start, db: db)
-            _ = try Self.write(groups: groups, into: name, from: start, db: db)
+            _ = try Self.write(EncodedRows(users: users), into: name, from: start, db: db)
+            _ = try Self.write(EncodedRows(groups: groups), into: name, from: start + users.count, db: db)
             try db.execute(sql: "UPDATE datasets SET rowCount = ? WHERE name = ?", arguments: [start + users.count + groups.count, name])
         }
     }
@@ -248,15 +241,51 @@ public final class DatasetWriter {
         self.previous = previous
     }
 
-    public func append(users: [UserRow]) throws(StoreError) {
-        do { written += try AccountStore.write(users: users, into: name, from: count, previous: previous, db: db) } catch { throw StoreError.wrap(error, path: storePath) }
-        count += users.count
+    /// Appends rows already encoded (an import encodes them on its reading thread).
+    public func append(_ encoded: EncodedRows) throws(StoreError) {
+        do { written += try AccountStore.write(encoded, into: name, from: count, previous: previous, db: db) } catch { throw StoreError.wrap(error, path: storePath) }
+        count += encoded.count
     }
 
-    public func append(groups: [GroupRow]) throws(StoreError) {
-        do { written += try AccountStore.write(groups: groups, into: name, from: count, previous: previous, db: db) } catch { throw StoreError.wrap(error, path: storePath) }
-        count += groups.count
+    public func append(users: [UserRow]) throws(StoreError) { try append(EncodedRows(users: users)) }
+
+    public func append(groups: [GroupRow]) throws(StoreError) { try append(EncodedRows(groups: groups)) }
+}
+
+/// Dataset rows as the store keeps them: the texts of their list and map columns and each row's
+/// digest, worked out once and on whichever thread makes them, so that an import's reading
+/// thread does this work and its writing thread only writes (the writer was the slower of the two).
+public struct EncodedRows: Sendable {
+    enum Rows {
+        case users([UserRow], groupIds: [String], thirdParty: [String])
+        case groups([GroupRow], thirdParty: [String])
     }
+
+    let rows: Rows
+    let digests: [Int64]
+
+    public init(users: [UserRow]) {
+        var digest = RowDigest()
+        let groupIds = users.map { GroupIdsCoding.encode($0.groupIds) }
+        let thirdParty = users.map { ThirdPartyCoding.encode($0.thirdParty) }
+        digests = users.indices.map { index in
+            let row = users[index]
+            return digest.of([row.account, row.name, row.email, row.mobile, row.accountType, groupIds[index], row.disabled ? "1" : "0", row.externalId, thirdParty[index]])
+        }
+        rows = .users(users, groupIds: groupIds, thirdParty: thirdParty)
+    }
+
+    public init(groups: [GroupRow]) {
+        var digest = RowDigest()
+        let thirdParty = groups.map { ThirdPartyCoding.encode($0.thirdParty) }
+        digests = groups.indices.map { index in
+            let row = groups[index]
+            return digest.of([row.groupId, row.name, row.parentGroupId, row.externalId, thirdParty[index]])
+        }
+        rows = .groups(groups, thirdParty: thirdParty)
+    }
+
+    public var count: Int { digests.count }
 }
 
 /// A stable 64-bit digest of a stored row's column texts (the first 8 bytes of their SHA-256,
