@@ -147,7 +147,7 @@ public struct DirectoryPuller {
             /// The first value as text; a value that is not UTF-8 is reported, not silently emptied.
             func text(_ attribute: String) -> String {
                 guard let first = entry.bytes(attribute).first else { return "" }
-                if let value = String(validating: first, as: UTF8.self) { return value }
+                if let value = LDAPEntry.text(first) { return value }
                 report.problems.append("\(entry.dn): '\(attribute)' holds a value that is not valid UTF-8; it is left empty")
                 return ""
             }
@@ -168,14 +168,19 @@ public struct DirectoryPuller {
             let memberOfValues = entry.strings("memberOf")
             if !groupObjects.isEmpty || !memberOfValues.isEmpty {
                 let key = try parsed?.normalized ?? DistinguishedName.normalizedText(lenient: entry.dn)
-                if memberDNs.contains(key) { userDNs.insert(key) }
-                var direct = memberUids.groups(account: account, uidNumber: entry.string("uidNumber"))
-                direct.insert(key)
-                for dn in direct { memberOf.formUnion(membership.groups(of: dn)) }
-                memberOf.formUnion(direct.subtracting([key]))
-                memberOf.formUnion(memberOfValues.compactMap { try? DistinguishedName.normalizedText(lenient: $0) })
-                for groupDN in memberOf.sorted() {
-                    if let group = groupObjects[groupDN] { groupIds.append(group.groupId) }
+                let listed = memberDNs.contains(key)  // some group lists this DN as a member
+                if listed { userDNs.insert(key) }
+                var direct = memberUids.groups(account: account, uidNumber: memberUids.byNumber ? entry.string("uidNumber") : nil)
+                // A user no group names, by DN, uid or memberOf, is in no group object: no set work
+                // (most users of a large directory are in an OU only).
+                if listed || !direct.isEmpty || !memberOfValues.isEmpty {
+                    direct.insert(key)
+                    for dn in direct { memberOf.formUnion(membership.groups(of: dn)) }
+                    memberOf.formUnion(direct.subtracting([key]))
+                    memberOf.formUnion(memberOfValues.compactMap { try? DistinguishedName.normalizedText(lenient: $0) })
+                    for groupDN in memberOf.sorted() {
+                        if let group = groupObjects[groupDN] { groupIds.append(group.groupId) }
+                    }
                 }
             }
             let type = typeRules.first { memberOf.contains($0.dn) }?.type ?? settings.users.accountType.defaultType
@@ -293,7 +298,7 @@ public struct DirectoryPuller {
             }
             return guid
         }
-        guard let text = String(validating: bytes, as: UTF8.self) else {
+        guard let text = LDAPEntry.text(bytes) else {
             report.notice(.identityFallback, key: entry.dn, "'\(attribute)' is not text, so it cannot identify this \(what)")
             return nil
         }

@@ -146,7 +146,15 @@ public struct LDAPEntry: Sendable {
 
     /// The values of an attribute as UTF-8 strings (invalid UTF-8 values are left out).
     public func strings(_ name: String) -> [String] {
-        bytes(name).compactMap { String(validating: $0, as: UTF8.self) }
+        bytes(name).compactMap(Self.text)
+    }
+
+    /// A value as text when it is valid UTF-8, else nil. ASCII values (most of a directory) skip
+    /// Swift's generic validation, which was a tenth of a million-user pull.
+    public static func text(_ value: [UInt8]) -> String? {
+        value.withUnsafeBufferPointer { bytes in
+            bytes.contains { $0 >= 0x80 } ? String(validating: bytes, as: UTF8.self) : String(decoding: bytes, as: UTF8.self)
+        }
     }
 
     /// The first value of an attribute as a string.
