@@ -2,8 +2,12 @@ import SyncCore
 
 /// The columns of each dataset kind (DESIGN.md's dataset contract) and how a cell becomes a value.
 enum DatasetColumns {
-    static let users = ["account", "name", "email", "mobile", "accountType", "groupIds", "disabled", "externalId"]
-    static let groups = ["groupId", "name", "parentGroupId", "externalId"]
+    /// The columns in the contract's order; rows are read by these numbers.
+    enum UserColumn: Int, CaseIterable { case account, name, email, mobile, accountType, groupIds, disabled, externalId }
+    enum GroupColumn: Int, CaseIterable { case groupId, name, parentGroupId, externalId }
+
+    static let users = UserColumn.allCases.map { "\($0)" }
+    static let groups = GroupColumn.allCases.map { "\($0)" }
     static let thirdPartyPrefix = "thirdParty."
 
     static func names(for kind: DatasetKind) -> [String] { kind == .users ? users : groups }
@@ -57,11 +61,7 @@ enum DatasetColumns {
 
     static let boolHint = "expected true, false, yes, no, 1, 0 or empty"
 
-    /// Builds one row from its named cells; `place` names where the row came from for messages.
-    /// The columns' numbers in `users` and `groups`, for reading a record's cells.
-    enum UserColumn: Int, CaseIterable { case account, name, email, mobile, accountType, groupIds, disabled, externalId }
-    enum GroupColumn: Int, CaseIterable { case groupId, name, parentGroupId, externalId }
-
+    /// Builds one row from its cells; a bad `disabled` value is refused with `file` and the line.
     static func userRow(_ record: DatasetRecord, file: String) throws(DatasetFileError) -> UserRow {
         func cell(_ column: UserColumn) -> String? { record[column.rawValue, named: users[column.rawValue]] }
         var row = UserRow(account: cell(.account) ?? "")
@@ -81,6 +81,7 @@ enum DatasetColumns {
         return row
     }
 
+    /// Builds one group row from its cells.
     static func groupRow(_ record: DatasetRecord) -> GroupRow {
         func cell(_ column: GroupColumn) -> String { record[column.rawValue, named: groups[column.rawValue]] ?? "" }
         return GroupRow(

@@ -149,10 +149,10 @@ struct JSONLinesWriterTests {
         #expect(read == .groups(rows))
     }
 
-    /// The column numbers rows are read by name the same columns as the lists of the contract.
-    @Test func columnNumbersMatchTheColumnLists() {
-        #expect(DatasetColumns.UserColumn.allCases.map { "\($0)" } == DatasetColumns.users)
-        #expect(DatasetColumns.GroupColumn.allCases.map { "\($0)" } == DatasetColumns.groups)
+    /// The columns are the dataset contract's (DESIGN.md), in its order.
+    @Test func theColumnsAreTheContracts() {
+        #expect(DatasetColumns.users == ["account", "name", "email", "mobile", "accountType", "groupIds", "disabled", "externalId"])
+        #expect(DatasetColumns.groups == ["groupId", "name", "parentGroupId", "externalId"])
     }
 
     /// Columns in any order, some missing, non-ASCII and third-party ones: each cell lands in its field.
