@@ -136,8 +136,6 @@ public struct DirectoryPuller {
         var userCount = 0
         // Which DNs that groups list as members turned out to be users (only those are kept: a
         // million users' DNs are not).
-        var memberDNs = Set<String>()
-        for group in groupObjects.values { for member in group.members { memberDNs.insert(member.normalized) } }
         var userDNs = Set<String>()
         let map = settings.users.map
         var attributes = [map.account, map.name, map.email, map.mobile, map.externalId, "memberOf"] + skipAttributes
@@ -168,7 +166,7 @@ public struct DirectoryPuller {
             let memberOfValues = entry.strings("memberOf")
             if !groupObjects.isEmpty || !memberOfValues.isEmpty {
                 let key = try parsed?.normalized ?? DistinguishedName.normalizedText(lenient: entry.dn)
-                let listed = memberDNs.contains(key)  // some group lists this DN as a member
+                let listed = membership.isListed(key)  // some group lists this DN as a member
                 if listed { userDNs.insert(key) }
                 var direct = memberUids.groups(account: account, uidNumber: memberUids.byNumber ? entry.string("uidNumber") : nil)
                 // A user no group names, by DN, uid or memberOf, is in no group object: no set work
@@ -402,6 +400,9 @@ struct NestedMembership {
             for member in group.members { parents[member.normalized, default: []].append(groupDN) }
         }
     }
+
+    /// Whether some group lists `dn` (normalized) as a member.
+    func isListed(_ dn: String) -> Bool { parents[dn] != nil }
 
     func groups(of dn: String) -> Set<String> {
         var found = Set<String>()

@@ -45,41 +45,43 @@ extension AccountStore {
     /// those whose stored digest (`previous[position]`) says they are the same. Returns how many
     /// rows it wrote.
     static func write(_ encoded: EncodedRows, into name: String, from start: Int, previous: [Int64?] = [], db: Database) throws -> Int {
-        var written = 0
+        /// Runs `insert` for each row whose digest differs from the stored one, `bind` giving its
+        /// columns after the dataset name and position.
+        func writeChanged(_ insert: BulkStatement, _ bind: (Int, inout BulkStatement.Values) -> Void) throws -> Int {
+            var written = 0
+            for (offset, digest) in encoded.digests.enumerated() {
+                let position = start + offset
+                if position < previous.count, previous[position] == digest { continue }
+                try insert.execute { values in
+                    values.text(name); values.int(position)
+                    bind(offset, &values)
+                    values.int(digest)
+                }
+                written += 1
+            }
+            return written
+        }
         switch encoded.rows {
         case .users(let rows, let groupIds, let thirdParty):
             let insert = try BulkStatement(db, sql: """
                 INSERT OR REPLACE INTO dataset_users (dataset, position, account, name, email, mobile, accountType, groupIds, disabled, externalId, thirdParty, rowDigest)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-            for (offset, row) in rows.enumerated() {
-                let position = start + offset
-                let digest = encoded.digests[offset]
-                if position < previous.count, previous[position] == digest { continue }
-                try insert.execute { values in
-                    values.text(name); values.int(position); values.text(row.account); values.text(row.name); values.text(row.email)
-                    values.text(row.mobile); values.text(row.accountType); values.text(groupIds[offset]); values.bool(row.disabled)
-                    values.text(row.externalId); values.text(thirdParty[offset]); values.int(digest)
-                }
-                written += 1
+            return try writeChanged(insert) { offset, values in
+                let row = rows[offset]
+                values.text(row.account); values.text(row.name); values.text(row.email); values.text(row.mobile); values.text(row.accountType)
+                values.text(groupIds[offset]); values.bool(row.disabled); values.text(row.externalId); values.text(thirdParty[offset])
             }
         case .groups(let rows, let thirdParty):
             let insert = try BulkStatement(db, sql: """
                 INSERT OR REPLACE INTO dataset_groups (dataset, position, groupId, name, parentGroupId, externalId, thirdParty, rowDigest)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-            for (offset, row) in rows.enumerated() {
-                let position = start + offset
-                let digest = encoded.digests[offset]
-                if position < previous.count, previous[position] == digest { continue }
-                try insert.execute { values in
-                    values.text(name); values.int(position); values.text(row.groupId); values.text(row.name); values.text(row.parentGroupId)
-                    values.text(row.externalId); values.text(thirdParty[offset]); values.int(digest)
-                }
-                written += 1
+            return try writeChanged(insert) { offset, values in
+                let row = rows[offset]
+                values.text(row.groupId); values.text(row.name); values.text(row.parentGroupId); values.text(row.externalId); values.text(thirdParty[offset])
             }
         }
-        return written
     }
 
     /// One transaction: the dataset `name` becomes what `rows` writes. An earlier version of the

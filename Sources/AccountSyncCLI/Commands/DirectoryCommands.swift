@@ -82,21 +82,16 @@ struct PullCommand: ParsableCommand {
             // The users are written as the pull maps them, 10,000 rows at a time: a million users
             // are never in memory at once. The file appears whole when the pull is complete, or not.
             pulled = try report { () throws(AppError) in
-                do {
-                    try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-                } catch {
-                    throw AppError(.storeUnavailable, "cannot write to \(output): \(error.localizedDescription)")
+                func cannotWrite(_ error: Error) -> AppError {
+                    AppError(.storeUnavailable, "cannot write to \(output): \(error.localizedDescription)")
                 }
                 var result: PulledDatasets?
-                var writeFailure: AppError?
                 do {
+                    try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
                     try PrivateFile.write(to: output + "/users.jsonl") { append in
                         var batch: [UserRow] = []
                         func flush() throws(AppError) {
-                            do { try append(JSONLinesWriter.lines(batch)) } catch {
-                                writeFailure = AppError(.storeUnavailable, "cannot write to \(output): \(error.localizedDescription)")
-                                throw writeFailure!
-                            }
+                            do { try append(JSONLinesWriter.lines(batch)) } catch { throw cannotWrite(error) }
                             batch.removeAll(keepingCapacity: true)
                         }
                         result = try app.pullFromDirectory { (row) throws(AppError) in
@@ -107,9 +102,9 @@ struct PullCommand: ParsableCommand {
                     }
                     try PrivateFile.write(JSONLinesWriter.lines(result?.groups ?? []), to: output + "/groups.jsonl")
                 } catch let error as AppError {
-                    throw error
+                    throw error  // the pull's, or a batch that could not be written
                 } catch {
-                    throw writeFailure ?? AppError(.storeUnavailable, "cannot write to \(output): \(error.localizedDescription)")
+                    throw cannotWrite(error)
                 }
                 guard let result else { throw AppError(.storeUnavailable, "cannot write to \(output)") }
                 return result
