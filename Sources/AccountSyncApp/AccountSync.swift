@@ -195,14 +195,14 @@ public struct AccountSync: Sendable {
                 ])
             }
             do throws(StoreError) {
-                switch config.source != nil ? try pullIntoStore(store).map(Optional.some) : .success(nil) {
+                switch config.source != nil ? try pullIntoStore(store) : .success([]) {
                 case .failure(let failure):
                     if termination.requested { throw StoreError(.cancelled, "stopped during the pull") }
                     try store.failRun(runId, failure: failure)
-                case .success(let pulled):
+                case .success(let notices):
                     if termination.requested { throw StoreError(.cancelled, "stopped after the pull") }
                     options.progress?.update(phase: .planning)
-                    try planAndApply(runId, store: store, approval: approval, pulled: pulled, halfway: options.halfway, progress: options.progress)
+                    try planAndApply(runId, store: store, approval: approval, notices: notices, halfway: options.halfway, progress: options.progress)
                 }
             } catch where error.kind == .cancelled || termination.requested {
                 try store.failRun(runId, failure: RunFailure(
@@ -255,36 +255,38 @@ public struct AccountSync: Sendable {
         return RunContext(now: now, runId: runId, recentDeletions: recent, approval: approval, sourceDescription: source, sourceNotices: notices)
     }
 
-    /// Loads the selected datasets (or takes the rows just pulled and stored, rather than reading
-    /// a million rows back), then plans and applies in one transaction.
+    /// Checks the selected datasets, then plans and applies in one transaction. The rows are read
+    /// inside it (a pull has just stored them), without the users the run would leave as they are.
     private func planAndApply(
-        _ runId: Int64, store: AccountStore, approval: Approval?, pulled: PulledDatasets?, halfway: (@Sendable () -> Void)?, progress: RunProgress?
+        _ runId: Int64, store: AccountStore, approval: Approval?, notices: [RunItem], halfway: (@Sendable () -> Void)?, progress: RunProgress?
     ) throws(StoreError) {
-        let notices = pulled?.notices ?? []
-        var clock = ContinuousClock.now
-        let datasets: Result<([UserRow]?, [GroupRow]?), RunFailure>
-        if let pulled {
-            datasets = .success((config.usersDataset == nil ? nil : pulled.users, config.groupsDataset == nil ? nil : pulled.groups))
-        } else {
-            datasets = try loadDatasets(store)
-            logger.info("run #\(runId): read the datasets in \(Self.seconds(since: &clock))")
-        }
-        switch datasets {
-        case .failure(let failure):
+        if let failure = try checkDatasets(store) {
             try store.failRun(runId, failure: failure)
-        case .success(let (users, groups)):
-            let planner = SyncPlanner(policy: config.policy)
-            let context = try context(runId: runId, approval: approval, notices: notices, store: store)
-            try store.applyRun(
-                runId, halfway: halfway, isCancelled: { Termination.shared.requested },
-                onProgress: { done, total in progress?.update(phase: .applying, done: done, total: total) }
-            ) { state in
-                logger.info("run #\(runId): read the store's \(state.users.count) users and \(state.groups.count) groups in \(Self.seconds(since: &clock))")
-                let plan = planner.plan(users: users, groups: groups, state: state, context: context)
-                logger.info("run #\(runId): planned in \(Self.seconds(since: &clock))")
-                return plan
+            return
+        }
+        var clock = ContinuousClock.now
+        let context = try context(runId: runId, approval: approval, notices: notices, store: store)
+        try store.applyStoredRun(
+            runId, users: config.usersDataset, groups: config.groupsDataset, fingerprint: config.policy.settlingFingerprint,
+            halfway: halfway, isCancelled: { Termination.shared.requested },
+            onProgress: { done, total in progress?.update(phase: .applying, done: done, total: total) }
+        ) { input in
+            let plan = try plan(input, context: context) { users, settled in
+                logger.info("run #\(runId): read \(users.rows.count) dataset rows and \(users.existing.count) users to plan (\(settled) rows settled) in \(Self.seconds(since: &clock))")
             }
-            logger.info("run #\(runId): applied and recorded in \(Self.seconds(since: &clock))")
+            logger.info("run #\(runId): planned in \(Self.seconds(since: &clock))")
+            return plan
+        }
+        logger.info("run #\(runId): applied and recorded in \(Self.seconds(since: &clock))")
+    }
+
+    /// The plan of a run from the stored datasets: the groups, then the user side the store hands
+    /// over (`read` is told how much it read). A run and a dry run plan the same way.
+    private func plan(_ input: StoredRunInput, context: RunContext, read: (UserInput, Int) -> Void = { _, _ in }) throws -> SyncPlan {
+        try SyncPlanner(policy: config.policy).plan(groups: input.groupRows, existingGroups: input.groups, context: context) { outcome in
+            let users = try input.users(outcome)
+            if let users { read(users, input.settledRows) }
+            return users
         }
     }
 
@@ -333,10 +335,10 @@ public struct AccountSync: Sendable {
         logger.critical("TLS certificate verification is OFF (source.tls.requireCert: false): anyone who can intercept the connection to \(source.connection.uris.joined(separator: ", ")) can impersonate the directory and read the bind password. Use this for a lab only")
     }
 
-    /// Pulls and stores both datasets under the configured names, and returns the pull (its rows
-    /// are what was stored; its notices are for the run's items); a failed pull is a run failure
+    /// Pulls and stores both datasets under the configured names, and returns the pull's notices
+    /// (for the run's items; the run reads the rows back as it needs them); a failed pull is a run failure
     /// (`SOURCE_INCOMPLETE`, or `CONFIG_INVALID` for a missing password) that stores nothing.
-    private func pullIntoStore(_ store: AccountStore) throws(StoreError) -> Result<PulledDatasets, RunFailure> {
+    private func pullIntoStore(_ store: AccountStore) throws(StoreError) -> Result<[RunItem], RunFailure> {
         let pulled: PulledDatasets
         do {
             pulled = try pullFromDirectory()
@@ -347,7 +349,7 @@ public struct AccountSync: Sendable {
         var clock = ContinuousClock.now
         try storePulled(pulled, in: store)
         logger.info("stored the pulled datasets in \(Self.seconds(since: &clock))")
-        return .success(pulled)
+        return .success(pulled.notices)
     }
 
     /// Where a pull looks for people: "under base B with filter F".
@@ -386,35 +388,30 @@ public struct AccountSync: Sendable {
         let store = try openStore()
         let approval = try resolve(approval, in: store)
         do {
-            switch try loadDatasets(store) {
-            case .failure(let failure):
-                return .failed(failure)
-            case .success(let (users, groups)):
-                let context = try context(runId: nil, approval: approval, store: store)
-                return SyncPlanner(policy: config.policy).plan(users: users, groups: groups, state: try store.state(), context: context)
+            if let failure = try checkDatasets(store) { return .failed(failure) }
+            let context = try context(runId: nil, approval: approval, store: store)
+            return try store.planStoredRun(users: config.usersDataset, groups: config.groupsDataset, fingerprint: config.policy.settlingFingerprint) { input in
+                try plan(input, context: context)
             }
         } catch {
             throw AppError(error)
         }
     }
 
-    /// The selected datasets' rows, or the run-level failure when one is missing or of the wrong kind.
-    private func loadDatasets(_ store: AccountStore) throws(StoreError) -> Result<([UserRow]?, [GroupRow]?), RunFailure> {
-        var users: [UserRow]?
-        var groups: [GroupRow]?
+    /// Why the selected datasets cannot be run from (missing, or of the other kind); nil when they can.
+    private func checkDatasets(_ store: AccountStore) throws(StoreError) -> RunFailure? {
         for (name, kind, key) in [(config.usersDataset, DatasetKind.users, "sync.users.dataset"), (config.groupsDataset, .groups, "sync.groups.dataset")] {
             guard let name else { continue }
             guard let info = try store.dataset(named: name) else {
-                return .failure(RunFailure(
+                return RunFailure(
                     code: .datasetMissing,
-                    message: "the \(kind == .users ? "user" : "user group") dataset '\(name)' selected in \(key) does not exist (it was deleted?); import it again, or select another dataset in the config"))
+                    message: "the \(kind == .users ? "user" : "user group") dataset '\(name)' selected in \(key) does not exist (it was deleted?); import it again, or select another dataset in the config")
             }
             guard info.kind == kind else {
-                return .failure(RunFailure(code: .configInvalid, message: "\(key) selects '\(name)', which is a \(info.kind.rawValue) dataset"))
+                return RunFailure(code: .configInvalid, message: "\(key) selects '\(name)', which is a \(info.kind.rawValue) dataset")
             }
-            if kind == .users { users = try store.userRows(dataset: name) } else { groups = try store.groupRows(dataset: name) }
         }
-        return .success((users, groups))
+        return nil
     }
 
     private func logEnd(_ record: RunRecord) {

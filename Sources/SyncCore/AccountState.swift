@@ -28,6 +28,9 @@ public struct ExistingUser: Sendable, Equatable {
     public var ownsResources: Bool
     /// When a run disabled the user because they left (set with `disabledReason == .deletion`).
     public var leftAt: Date?
+    /// The stamp of the dataset row that last wrote the user (see `SettledUsers`); nil once anything
+    /// else has changed it.
+    public var sourceDigest: Int64?
 
     public var disabled: Bool { disabledReason != nil }
 
@@ -35,7 +38,7 @@ public struct ExistingUser: Sendable, Equatable {
         id: Int64, account: String, name: String = "", email: String = "", mobile: String = "",
         accountType: AccountType = .regular, groupIds: [String] = [], disabledReason: DisabledReason? = nil,
         managed: Bool = true, externalId: String = "", thirdParty: [String: String] = [:],
-        ownsResources: Bool = false, leftAt: Date? = nil
+        ownsResources: Bool = false, leftAt: Date? = nil, sourceDigest: Int64? = nil
     ) {
         self.id = id
         self.account = account
@@ -50,6 +53,7 @@ public struct ExistingUser: Sendable, Equatable {
         self.thirdParty = thirdParty
         self.ownsResources = ownsResources
         self.leftAt = leftAt
+        self.sourceDigest = sourceDigest
     }
 }
 

@@ -229,3 +229,19 @@ struct GroupPlanner {
 func describe(_ changes: [FieldChange]) -> String {
     changes.map { "\($0.field): '\($0.old)' → '\($0.new)'" }.joined(separator: "; ")
 }
+
+extension GroupPlanner.Result {
+    /// Which existing groups' members cannot be settled in this run: groups removed, groups whose
+    /// row fails (their members' rows name an unknown group), groups gone, and groups the sync
+    /// takes over (memberships an admin added stop being kept).
+    func outcome(existing: [ExistingGroup]) -> GroupOutcome {
+        var unsettling = removedIds
+        for group in existing {
+            let id = group.groupId
+            if !finalGroupIds.contains(id) || failedIds[id] != nil || managedIds.contains(id) != group.managed {
+                unsettling.insert(id)
+            }
+        }
+        return GroupOutcome(unsettling: unsettling)
+    }
+}

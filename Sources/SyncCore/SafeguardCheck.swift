@@ -6,7 +6,9 @@ import Foundation
 /// exactly that list.
 struct SafeguardCheck {
     let policy: DeletionSafeguard
-    let state: AccountState
+    /// Managed users who are enabled, and managed groups, before the run (the bases of the limits).
+    let managedEnabledUsers: Int
+    let managedGroups: Int
     let context: RunContext
 
     struct Outcome {
@@ -19,8 +21,6 @@ struct SafeguardCheck {
         let groupRemovals = groups.removals
         // Memberships of a removed group go with it; that removal is counted as a group deletion.
         let memberRemovals = (users?.memberRemovals ?? [:]).filter { !groups.removedIds.contains($0.key) }
-        let managedEnabledUsers = state.users.count { $0.managed && !$0.disabled }
-        let managedGroups = state.groups.count { $0.managed }
 
         var emptiness: [String] = []
         if usersEmpty && managedEnabledUsers > 0 {

@@ -9,6 +9,9 @@ public struct UserRecord: Sendable, Equatable {
     public var disabledReason: DisabledReason?
     public var externalId: String
     public var thirdParty: [String: String]
+    /// The stamp of the row that makes this record (see `SettledUsers`); nil for a write that no
+    /// row made (a disable on deletion), which clears the user's stamp.
+    public var sourceDigest: Int64?
 
     public var disabled: Bool { disabledReason != nil }
 
@@ -120,6 +123,18 @@ public struct UserChange: Sendable, Equatable {
     }
 }
 
+/// A user that a run leaves as it is, from a valid row whose stamp the user does not carry yet (the
+/// first run after an upgrade, or a row that changed back): only the stamp is written.
+public struct UserStamp: Sendable, Equatable {
+    public var userId: Int64
+    public var digest: Int64
+
+    public init(userId: Int64, digest: Int64) {
+        self.userId = userId
+        self.digest = digest
+    }
+}
+
 /// A change to one group that a plan will apply.
 public struct GroupChange: Sendable, Equatable {
     /// `create`, `update` or `remove`.
@@ -146,6 +161,8 @@ public struct SyncPlan: Sendable {
     public var items: [RunItem]
     public var groupChanges: [GroupChange]
     public var userChanges: [UserChange]
+    /// Stamps for users the run leaves unchanged (see `UserStamp`).
+    public var userStamps: [UserStamp] = []
 
     public init(
         status: RunStatus, failure: RunFailure?, counts: RunCounts, items: [RunItem],

@@ -23,27 +23,43 @@ public struct SyncPlanner: Sendable {
     }
 
     public func plan(users: [UserRow]?, groups: [GroupRow]?, state: AccountState, context: RunContext) -> SyncPlan {
-        var plan = planChanges(users: users, groups: groups, state: state, context: context)
+        plan(groups: groups, existingGroups: state.groups, context: context) { _ in
+            users.map { UserInput(rows: $0, existing: state.users) }
+        }
+    }
+
+    /// Plans the groups first, then asks `users` for the user side, telling it which groups' members
+    /// cannot be taken as settled (see `SettledUsers`). `users` returns nil when users are not synced.
+    public func plan(
+        groups: [GroupRow]?, existingGroups: [ExistingGroup], context: RunContext, users: (GroupOutcome) throws -> UserInput?
+    ) rethrows -> SyncPlan {
+        var plan = try planChanges(groups: groups, existingGroups: existingGroups, context: context, users: users)
         plan.items += context.sourceNotices
         return plan
     }
 
-    private func planChanges(users: [UserRow]?, groups: [GroupRow]?, state: AccountState, context: RunContext) -> SyncPlan {
+    private func planChanges(
+        groups: [GroupRow]?, existingGroups: [ExistingGroup], context: RunContext, users: (GroupOutcome) throws -> UserInput?
+    ) rethrows -> SyncPlan {
         let groupResult: GroupPlanner.Result
         if let groups {
-            groupResult = GroupPlanner(policy: policy).plan(rows: groups, existing: state.groups)
+            groupResult = GroupPlanner(policy: policy).plan(rows: groups, existing: existingGroups)
         } else {
             var untouched = GroupPlanner.Result()
-            untouched.finalGroupIds = Set(state.groups.map(\.groupId))
-            untouched.managedIds = Set(state.groups.filter(\.managed).map(\.groupId))
+            untouched.finalGroupIds = Set(existingGroups.map(\.groupId))
+            untouched.managedIds = Set(existingGroups.filter(\.managed).map(\.groupId))
             groupResult = untouched
         }
-        let userResult = users.map {
-            UserPlanner(policy: policy).plan(rows: $0, existing: state.users, groups: groupResult, now: context.now)
+        let userInput = try users(groupResult.outcome(existing: existingGroups))
+        let userResult = userInput.map {
+            UserPlanner(policy: policy).plan($0, groups: groupResult, now: context.now)
         }
 
-        let guardResult = SafeguardCheck(policy: policy.safeguard, state: state, context: context)
-            .check(usersEmpty: users?.isEmpty == true, groupsEmpty: groups?.isEmpty == true, users: userResult, groups: groupResult)
+        let managedEnabledUsers = (userInput?.existing.count { $0.managed && !$0.disabled } ?? 0) + (userInput?.settled?.enabled ?? 0)
+        let guardResult = SafeguardCheck(
+            policy: policy.safeguard, managedEnabledUsers: managedEnabledUsers,
+            managedGroups: existingGroups.count { $0.managed }, context: context)
+            .check(usersEmpty: userInput?.totalRows == 0, groupsEmpty: groups?.isEmpty == true, users: userResult, groups: groupResult)
         if let failure = guardResult.failure {
             return .failed(failure, items: guardResult.items)
         }
@@ -69,12 +85,16 @@ public struct SyncPlanner: Sendable {
 
         let succeeded = groupResult.validRows + (userResult?.validRows ?? 0) + counts.changes
         if counts.failures == 0 {
-            return SyncPlan(status: .success, failure: nil, counts: counts, items: items, groupChanges: groupChanges, userChanges: userChanges)
+            var plan = SyncPlan(status: .success, failure: nil, counts: counts, items: items, groupChanges: groupChanges, userChanges: userChanges)
+            plan.userStamps = userResult?.stamps ?? []
+            return plan
         }
         if succeeded == 0 {
             let failure = RunFailure(code: .allItemsFailed, message: "every item failed (\(counts.failures)); nothing could be applied. See the items for each reason")
             return SyncPlan(status: .failed, failure: failure, counts: counts, items: items, groupChanges: [], userChanges: [])
         }
-        return SyncPlan(status: .partiallyFailed, failure: nil, counts: counts, items: items, groupChanges: groupChanges, userChanges: userChanges)
+        var plan = SyncPlan(status: .partiallyFailed, failure: nil, counts: counts, items: items, groupChanges: groupChanges, userChanges: userChanges)
+        plan.userStamps = userResult?.stamps ?? []
+        return plan
     }
 }

@@ -15,6 +15,8 @@ struct UserPlanner {
         var deletionItems: [RunItem] = []
         var counts = RunCounts()
         var validRows = 0
+        /// Users left as they are whose stamp is new (see `UserStamp`).
+        var stamps: [UserStamp] = []
         /// Members each group loses in this run (by group id), for the per-group safeguard limit.
         var memberRemovals: [String: Int] = [:]
     }
@@ -26,8 +28,9 @@ struct UserPlanner {
         case removed
     }
 
-    /// Who holds a unique value: an existing user (index `i` in `existing` as `i`) or a new row
-    /// (row index `j` as `-(j + 1)`). Plain integers keep the claim tables small and fast.
+    /// Who holds a unique value: an existing user (index `i` in `existing` as `i`), a new row
+    /// (row index `j` as `-(j + 1)`) or a settled user (the `k`th one looked up, as
+    /// `existing.count + k`). Plain integers keep the claim tables small and fast.
     private typealias Holder = Int
 
     private struct Problem {
@@ -36,7 +39,16 @@ struct UserPlanner {
     }
 
     func plan(rows: [UserRow], existing: [ExistingUser], groups: GroupPlanner.Result?, now: Date) -> Result {
+        plan(UserInput(rows: rows, existing: existing), groups: groups, now: now)
+    }
+
+    func plan(_ input: UserInput, groups: GroupPlanner.Result?, now: Date) -> Result {
+        let rows = input.rows
+        let existing = input.existing
+        let settled = input.settled
         var result = Result()
+        // Settled rows are valid and change nothing; their users keep their seats and values.
+        result.validRows = settled?.rows ?? 0
         let protection = ProtectionCheck(policy.safeguard.protection)
         let owned = policy.ownedFields
         var byAccount: [String: Int] = [:]
@@ -103,8 +115,8 @@ struct UserPlanner {
 
         // Deletions: managed users who are no longer in the dataset.
         var removed = [Bool](repeating: false, count: existing.count)
-        var seatsTaken = 0
-        var editableSeatsTaken = 0
+        var seatsTaken = settled?.enabled ?? 0
+        var editableSeatsTaken = settled?.editable ?? 0
         for index in existing.indices where !matched[index] {
             let user = existing[index]
             let fate: Fate = user.managed ? planDeletion(of: user, protection: protection, now: now, into: &result) : .kept(enabled: !user.disabled)
@@ -137,8 +149,17 @@ struct UserPlanner {
             if !existingMobiles[index].isEmpty { mobiles[existingMobiles[index]] = index }
         }
         /// The account that holds a claim, for messages.
+        var settledNames: [String] = []
         func holderName(_ holder: Holder) -> String {
-            holder >= 0 ? existing[holder].account : rows[-holder - 1].account.trimmingSpaces()
+            if holder >= existing.count { return settledNames[holder - existing.count] }
+            return holder >= 0 ? existing[holder].account : rows[-holder - 1].account.trimmingSpaces()
+        }
+        /// Who holds `value`: a claim made in this plan, else a settled user (they keep theirs).
+        func claimant(of value: String, _ field: UniqueField, in claims: [String: Holder]) -> Holder? {
+            if let holder = claims[value] { return holder }
+            guard let settled, let account = settled.holder(field, value) else { return nil }
+            settledNames.append(account)
+            return existing.count + settledNames.count - 1
         }
 
         for (index, row) in rows.enumerated() {
@@ -162,7 +183,7 @@ struct UserPlanner {
                     let entries = dns.isEmpty ? "" : " (\(dns.joined(separator: " and ")))"
                     problems.append(Problem(code: .duplicateAccount, message: "account '\(account)' appears \(count) times in the user dataset\(entries); the sync cannot know which row is right, so none is applied"))
                 }
-                accountHolder = accounts[normalized]
+                accountHolder = claimant(of: normalized, .account, in: accounts)
                 if let other = accountHolder, other != holder {
                     let otherName = holderName(other)
                     if current == nil {
@@ -230,12 +251,12 @@ struct UserPlanner {
             // Email and mobile: unique across all users who stay; the first row keeps the value.
             let before = matches[index]
             let email = before >= 0 && record.email == existing[before].email ? existingEmails[before] : Normalize.email(record.email)
-            if problems.isEmpty, !email.isEmpty { emailHolder = emails[email] }
+            if problems.isEmpty, !email.isEmpty { emailHolder = claimant(of: email, .email, in: emails) }
             if problems.isEmpty, let other = emailHolder, other != holder {
                 problems.append(Problem(code: .duplicateEmail, message: "email '\(record.email)' is already used by '\(holderName(other))'"))
             }
             let mobile = before >= 0 && record.mobile == existing[before].mobile ? existingMobiles[before] : Normalize.mobile(record.mobile)
-            if problems.isEmpty, !mobile.isEmpty { mobileHolder = mobiles[mobile] }
+            if problems.isEmpty, !mobile.isEmpty { mobileHolder = claimant(of: mobile, .mobile, in: mobiles) }
             if problems.isEmpty, let other = mobileHolder, other != holder {
                 problems.append(Problem(code: .duplicateMobile, message: "mobile '\(record.mobile)' is already used by '\(holderName(other))'"))
             }
@@ -283,9 +304,14 @@ struct UserPlanner {
                 claim(rowAccounts[index], previous: before >= 0 ? existingAccounts[before] : nil, by: holder, in: &accounts)
             }
 
+            let digest = index < input.digests.count ? input.digests[index] : nil
+            record.sourceDigest = digest
             if let current {
                 let fieldChanges = record.changes(from: current)
-                guard !fieldChanges.isEmpty else { continue }
+                guard !fieldChanges.isEmpty else {
+                    if let digest, current.sourceDigest != digest { result.stamps.append(UserStamp(userId: current.id, digest: digest)) }
+                    continue
+                }
                 if current.groupIds != record.groupIds {
                     for id in current.groupIds where !record.groupIds.contains(id) { result.memberRemovals[id, default: 0] += 1 }
                 }

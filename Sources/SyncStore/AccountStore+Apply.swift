@@ -35,13 +35,16 @@ extension AccountStore {
         }
 
         let insertUser = try BulkStatement(db, sql: """
-            INSERT INTO users (account, name, email, mobile, accountType, disabledReason, managed, externalId, thirdParty, createdAt, updatedAt)
-            VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)
+            INSERT INTO users (account, name, email, mobile, accountType, disabledReason, managed, externalId, thirdParty, createdAt, updatedAt,
+                accountKey, emailKey, mobileKey, sourceDigest)
+            VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         let updateUser = try BulkStatement(db, sql: """
             UPDATE users SET account = ?, name = ?, email = ?, mobile = ?, accountType = ?, disabledReason = ?, externalId = ?,
-            thirdParty = ?, updatedAt = ?, leftAt = CASE WHEN ? = 'deletion' THEN COALESCE(leftAt, ?) ELSE NULL END WHERE id = ?
+            thirdParty = ?, updatedAt = ?, leftAt = CASE WHEN ? = 'deletion' THEN COALESCE(leftAt, ?) ELSE NULL END,
+            accountKey = ?, emailKey = ?, mobileKey = ?, sourceDigest = ? WHERE id = ?
             """)
+        let stampUser = try BulkStatement(db, sql: "UPDATE users SET sourceDigest = ? WHERE id = ?")
         let insertMembership = try BulkStatement(db, sql: "INSERT OR IGNORE INTO memberships (userId, groupId) VALUES (?, ?)")
         /// One audit row of this run.
         func audit(_ id: Int64, _ account: String, _ field: String, _ old: String, _ new: String) throws {
@@ -49,6 +52,11 @@ extension AccountStore {
                 values.int(id); values.text(account); values.int(runId); values.text(actor); values.text(dateText)
                 values.text(field); values.text(old); values.text(new)
             }
+        }
+        /// The user's compared values and stamp, bound after its other columns.
+        func bindKeys(_ values: inout BulkStatement.Values, _ user: UserRecord) {
+            let keys = UserKeys(user)
+            values.text(keys.account); values.text(keys.email); values.text(keys.mobile); values.int(user.sourceDigest)
         }
         func addMemberships(_ id: Int64, _ groups: [String]) throws {
             for group in groups { try insertMembership.execute { $0.int(id); $0.text(group) } }
@@ -70,6 +78,7 @@ extension AccountStore {
                     values.text(user.account); values.text(user.name); values.text(user.email); values.text(user.mobile)
                     values.text(user.accountType.rawValue); values.text(user.disabledReason?.rawValue); values.text(user.externalId)
                     values.text(ThirdPartyCoding.encode(user.thirdParty)); values.text(dateText); values.text(dateText)
+                    bindKeys(&values, user)
                 }
                 let id = db.lastInsertedRowID
                 try addMemberships(id, user.groupIds)
@@ -80,7 +89,7 @@ extension AccountStore {
                     values.text(user.account); values.text(user.name); values.text(user.email); values.text(user.mobile)
                     values.text(user.accountType.rawValue); values.text(user.disabledReason?.rawValue); values.text(user.externalId)
                     values.text(ThirdPartyCoding.encode(user.thirdParty)); values.text(dateText); values.text(user.disabledReason?.rawValue)
-                    values.text(dateText); values.int(id)
+                    values.text(dateText); bindKeys(&values, user); values.int(id)
                 }
                 if change.fieldChanges.contains(where: { $0.field == "groups" }) {
                     try clearMemberships.execute(arguments: [id])
@@ -96,8 +105,14 @@ extension AccountStore {
             }
         }
 
+        for stamp in plan.userStamps {
+            try stampUser.execute { $0.int(stamp.digest); $0.int(stamp.userId) }
+        }
+
         for change in plan.groupChanges where change.action == .remove {
             let id = change.record.groupId
+            // Its members change without their rows: none of them is settled any more.
+            try db.execute(sql: "UPDATE users SET sourceDigest = NULL WHERE id IN (SELECT userId FROM memberships WHERE groupId = ?)", arguments: [id])
             try db.execute(sql: "DELETE FROM memberships WHERE groupId = ?", arguments: [id])
             try db.execute(sql: "UPDATE user_groups SET parentGroupId = '' WHERE parentGroupId = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM user_groups WHERE id = ?", arguments: [change.existingId])

@@ -182,18 +182,23 @@ extension AccountStore {
     static func userRows(_ db: Database, dataset name: String, limit: Int? = nil, offset: Int = 0) throws -> [UserRow] {
         var rows: [UserRow] = []
         let cursor = try Row.fetchCursor(db, sql: """
-            SELECT account, name, email, mobile, accountType, groupIds, disabled, externalId, thirdParty
-            FROM dataset_users WHERE dataset = ? ORDER BY position LIMIT ? OFFSET ?
+            SELECT \(userRowColumns) FROM dataset_users WHERE dataset = ? ORDER BY position LIMIT ? OFFSET ?
             """, arguments: [name, limit ?? -1, offset])
-        while let row = try cursor.next() {
-            let groupIds: String = try row.decode(atIndex: 5)
-            let thirdParty: String = try row.decode(atIndex: 8)
-            rows.append(UserRow(
-                account: try row.decode(atIndex: 0), name: try row.decode(atIndex: 1), email: try row.decode(atIndex: 2), mobile: try row.decode(atIndex: 3), accountType: try row.decode(atIndex: 4),
-                groupIds: GroupIdsCoding.decode(groupIds),
-                disabled: try row.decode(atIndex: 6), externalId: try row.decode(atIndex: 7), thirdParty: ThirdPartyCoding.decode(thirdParty)))
-        }
+        while let row = try cursor.next() { rows.append(try userRow(row)) }
         return rows
+    }
+
+    /// The columns `userRow(_:)` reads, in its order, followed by the row's digest.
+    static let userRowColumns = "account, name, email, mobile, accountType, groupIds, disabled, externalId, thirdParty, rowDigest"
+
+    /// One row of `userRowColumns` as a `UserRow`.
+    static func userRow(_ row: Row) throws -> UserRow {
+        let groupIds: String = try row.decode(atIndex: 5)
+        let thirdParty: String = try row.decode(atIndex: 8)
+        return UserRow(
+            account: try row.decode(atIndex: 0), name: try row.decode(atIndex: 1), email: try row.decode(atIndex: 2), mobile: try row.decode(atIndex: 3), accountType: try row.decode(atIndex: 4),
+            groupIds: GroupIdsCoding.decode(groupIds),
+            disabled: try row.decode(atIndex: 6), externalId: try row.decode(atIndex: 7), thirdParty: ThirdPartyCoding.decode(thirdParty))
     }
 
     static func groupRows(_ db: Database, dataset name: String, limit: Int? = nil, offset: Int = 0) throws -> [GroupRow] {

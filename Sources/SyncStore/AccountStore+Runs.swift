@@ -153,14 +153,51 @@ extension AccountStore {
     ) throws(StoreError) -> SyncPlan {
         try write { db in
             let plan = makePlan(try Self.state(db))
-            let now = date()
-            if plan.failure == nil {
-                try Self.apply(plan, runId: runId, at: now, db: db, halfway: halfway, isCancelled: isCancelled, onProgress: onProgress)
-            }
-            if isCancelled() { throw StoreError(.cancelled, "stopped before commit") }
-            try Self.finish(runId, status: plan.status, failure: plan.failure, counts: plan.counts, items: plan.items, at: now, db: db)
-            return plan
+            return try Self.applyAndFinish(plan, runId: runId, at: date(), db: db, halfway: halfway, isCancelled: isCancelled, onProgress: onProgress)
         }
+    }
+
+    /// Plans and applies a run from stored datasets, in one transaction like `applyRun`, handing
+    /// `makePlan` what it needs to plan without reading the users a run would leave as they are
+    /// (see `SettledUsers`). The plan is the one a full read would give.
+    public func applyStoredRun(
+        _ runId: Int64, users usersDataset: String?, groups groupsDataset: String?, fingerprint: Int64,
+        at date: @Sendable () -> Date = { Date() }, halfway: (() -> Void)? = nil,
+        isCancelled: () -> Bool = { false }, onProgress: ((Int, Int) -> Void)? = nil, makePlan: (StoredRunInput) throws -> SyncPlan
+    ) throws(StoreError) -> SyncPlan {
+        try write { db in
+            let plan = try Self.planStored(db, users: usersDataset, groups: groupsDataset, fingerprint: fingerprint, makePlan: makePlan)
+            return try Self.applyAndFinish(plan, runId: runId, at: date(), db: db, halfway: halfway, isCancelled: isCancelled, onProgress: onProgress)
+        }
+    }
+
+    /// The plan `applyStoredRun` would apply now, read in one read transaction; nothing is written.
+    public func planStoredRun(
+        users usersDataset: String?, groups groupsDataset: String?, fingerprint: Int64, makePlan: (StoredRunInput) throws -> SyncPlan
+    ) throws(StoreError) -> SyncPlan {
+        try read { db in try Self.planStored(db, users: usersDataset, groups: groupsDataset, fingerprint: fingerprint, makePlan: makePlan) }
+    }
+
+    private static func planStored(
+        _ db: Database, users usersDataset: String?, groups groupsDataset: String?, fingerprint: Int64, makePlan: (StoredRunInput) throws -> SyncPlan
+    ) throws -> SyncPlan {
+        let input = StoredRunInput(
+            db: db, groupRows: try groupsDataset.map { try groupRows(db, dataset: $0) }, groups: try groups(db),
+            usersDataset: usersDataset, fingerprint: fingerprint)
+        let plan = try makePlan(input)
+        if let failure = input.lookupFailure { throw failure }
+        return plan
+    }
+
+    private static func applyAndFinish(
+        _ plan: SyncPlan, runId: Int64, at now: Date, db: Database, halfway: (() -> Void)?, isCancelled: () -> Bool, onProgress: ((Int, Int) -> Void)?
+    ) throws -> SyncPlan {
+        if plan.failure == nil {
+            try apply(plan, runId: runId, at: now, db: db, halfway: halfway, isCancelled: isCancelled, onProgress: onProgress)
+        }
+        if isCancelled() { throw StoreError(.cancelled, "stopped before commit") }
+        try finish(runId, status: plan.status, failure: plan.failure, counts: plan.counts, items: plan.items, at: now, db: db)
+        return plan
     }
 
     /// Ends a run that failed before it could plan (dataset missing, source incomplete…).

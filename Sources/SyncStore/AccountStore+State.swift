@@ -63,7 +63,7 @@ extension AccountStore {
         return try user(row, groupIds: groupIds, ownsResources: owns)
     }
 
-    static let userColumns = "id, account, name, email, mobile, accountType, disabledReason, managed, externalId, thirdParty, leftAt"
+    static let userColumns = "id, account, name, email, mobile, accountType, disabledReason, managed, externalId, thirdParty, leftAt, sourceDigest"
 
     /// One row of `userColumns` as an `ExistingUser`.
     static func user(_ row: Row, groupIds: [String], ownsResources: Bool) throws -> ExistingUser {
@@ -74,6 +74,7 @@ extension AccountStore {
             id: try row.decode(atIndex: 0), account: try row.decode(atIndex: 1), name: try row.decode(atIndex: 2), email: try row.decode(atIndex: 3), mobile: try row.decode(atIndex: 4),
             accountType: AccountType(rawValue: type) ?? .regular, groupIds: groupIds,
             disabledReason: reason.flatMap(DisabledReason.init(rawValue:)), managed: try row.decode(atIndex: 7), externalId: try row.decode(atIndex: 8),
-            thirdParty: ThirdPartyCoding.decode(thirdParty), ownsResources: ownsResources, leftAt: try row.decode(atIndex: 10))
+            thirdParty: ThirdPartyCoding.decode(thirdParty), ownsResources: ownsResources, leftAt: try row.decode(atIndex: 10),
+            sourceDigest: try row.decode(atIndex: 11))
     }
 }

@@ -119,10 +119,15 @@ extension AccountStore {
             try Self.markUsersChanged(db)
             let existing = try Self.state(db).users
             try Self.checkUnique(account: user.account, email: user.email, mobile: user.mobile, excluding: nil, among: existing)
+            let keys = UserKeys(user)
             try db.execute(sql: """
-                INSERT INTO users (account, name, email, mobile, accountType, disabledReason, managed, externalId, thirdParty, createdAt, updatedAt)
-                VALUES (?, ?, ?, ?, ?, ?, 0, '', '', ?, ?)
-                """, arguments: [user.account, user.name, user.email, user.mobile, user.accountType.rawValue, user.disabledReason?.rawValue, date, date])
+                INSERT INTO users (account, name, email, mobile, accountType, disabledReason, managed, externalId, thirdParty, createdAt, updatedAt,
+                    accountKey, emailKey, mobileKey)
+                VALUES (?, ?, ?, ?, ?, ?, 0, '', '', ?, ?, ?, ?, ?)
+                """, arguments: [
+                    user.account, user.name, user.email, user.mobile, user.accountType.rawValue, user.disabledReason?.rawValue, date, date,
+                    keys.account, keys.email, keys.mobile,
+                ])
             let id = db.lastInsertedRowID
             for group in user.groupIds {
                 guard try Bool.fetchOne(db, sql: "SELECT 1 FROM user_groups WHERE groupId = ?", arguments: [group]) == true else {
@@ -156,9 +161,17 @@ extension AccountStore {
             let changes = UserRecord(user).changes(from: before)
             guard !changes.isEmpty else { return [] }
             try Self.markUsersChanged(db)
+            // The user is no longer what its dataset row made of it: the next run plans it in full.
+            let keys = UserKeys(UserRecord(user))
             try db.execute(
-                sql: "UPDATE users SET name = ?, email = ?, mobile = ?, accountType = ?, disabledReason = ?, updatedAt = ?, leftAt = CASE WHEN ? = 'deletion' THEN leftAt ELSE NULL END WHERE id = ?",
-                arguments: [user.name, user.email, user.mobile, user.accountType.rawValue, user.disabledReason?.rawValue, date, user.disabledReason?.rawValue, user.id])
+                sql: """
+                    UPDATE users SET name = ?, email = ?, mobile = ?, accountType = ?, disabledReason = ?, updatedAt = ?,
+                    leftAt = CASE WHEN ? = 'deletion' THEN leftAt ELSE NULL END, emailKey = ?, mobileKey = ?, sourceDigest = NULL WHERE id = ?
+                    """,
+                arguments: [
+                    user.name, user.email, user.mobile, user.accountType.rawValue, user.disabledReason?.rawValue, date, user.disabledReason?.rawValue,
+                    keys.email, keys.mobile, user.id,
+                ])
             for change in changes {
                 try db.execute(
                     sql: "INSERT INTO user_changes (userId, account, runId, actor, at, field, old, new) VALUES (?, ?, NULL, ?, ?, ?, ?, ?)",

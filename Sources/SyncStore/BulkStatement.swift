@@ -67,6 +67,10 @@ struct BulkStatement {
 
         mutating func int(_ value: Int) { int(Int64(value)) }
 
+        mutating func int(_ value: Int64?) {
+            if let value { int(value) } else { null() }
+        }
+
         mutating func bool(_ value: Bool) { int(value ? 1 : 0) }
 
         mutating func null() {

@@ -1,4 +1,5 @@
 import GRDB
+import SyncCore
 
 /// The store's schema, as named append-only migrations: never edit one that has shipped, add a new one.
 enum Schema {
@@ -187,6 +188,49 @@ enum Schema {
                 ALTER TABLE dataset_groups ADD COLUMN rowDigest INTEGER;
                 """)
         }
+        migrator.registerMigration("v10: settled users") { db in
+            // Each user carries the stamp of the dataset row that last wrote it (see SettledUsers),
+            // and its account, email and mobile as the planner compares them, indexed: a run finds
+            // the rows it need not plan with one join, and checks a changed row against the users
+            // it skipped through these indexes instead of a million-entry table in memory.
+            try db.execute(sql: """
+                ALTER TABLE users ADD COLUMN sourceDigest INTEGER;
+                ALTER TABLE users ADD COLUMN accountKey TEXT NOT NULL DEFAULT '';
+                ALTER TABLE users ADD COLUMN emailKey TEXT NOT NULL DEFAULT '';
+                ALTER TABLE users ADD COLUMN mobileKey TEXT NOT NULL DEFAULT '';
+                """)
+            let users = try Row.fetchAll(db, sql: "SELECT id, account, email, mobile FROM users")
+            let update = try db.makeStatement(sql: "UPDATE users SET accountKey = ?, emailKey = ?, mobileKey = ? WHERE id = ?")
+            for user in users {
+                let keys = UserKeys(account: user[1], email: user[2], mobile: user[3])
+                try update.execute(arguments: [keys.account, keys.email, keys.mobile, user[0] as Int64])
+            }
+            try db.execute(sql: """
+                CREATE INDEX users_by_source_digest ON users(sourceDigest) WHERE sourceDigest IS NOT NULL;
+                CREATE INDEX users_by_external_id ON users(externalId) WHERE externalId <> '';
+                CREATE INDEX users_by_account_key ON users(accountKey);
+                CREATE INDEX users_by_email_key ON users(emailKey) WHERE emailKey <> '';
+                CREATE INDEX users_by_mobile_key ON users(mobileKey) WHERE mobileKey <> '';
+                """)
+        }
         return migrator
+    }
+}
+
+/// A user's account, email and mobile as runs compare them (`Normalize`), as the store keeps them
+/// next to the values.
+struct UserKeys {
+    var account: String
+    var email: String
+    var mobile: String
+
+    init(account: String, email: String, mobile: String) {
+        self.account = Normalize.account(account)
+        self.email = Normalize.email(email)
+        self.mobile = Normalize.mobile(mobile)
+    }
+
+    init(_ user: UserRecord) {
+        self.init(account: user.account, email: user.email, mobile: user.mobile)
     }
 }

@@ -1,0 +1,253 @@
+import Foundation
+import GRDB
+import SyncCore
+
+/// Reads the user side of a run from a stored dataset, leaving out the settled users (see
+/// `SettledUsers`): the rows whose stamp a user carries, and those users.
+///
+/// 1. One join finds the pairs: dataset rows whose digest (mixed with the policy's fingerprint)
+///    equals a managed user's stamp. A row or user in more than one pair is not settled.
+/// 2. Members of the groups the group plan unsettles are not settled.
+/// 3. Every row left, and every user left, is checked against the settled users by the values the
+///    planner matches with (externalId, normalised account): a settled user that such a row or user
+///    could be matched or confused with is unsettled, until nothing more moves. A row without an
+///    externalId that carries a DN can match any user by that DN, so the plan is then a full one.
+/// 4. When more than half of the rows or users are left, or ids are too sparse for the
+///    per-id tables, it reads everything instead (a first run, a big change): the same plan.
+struct SettlingReader {
+    let db: Database
+    let dataset: String
+    let fingerprint: Int64
+
+    init(db: Database, dataset: String, fingerprint: Int64) {
+        self.db = db
+        self.dataset = dataset
+        self.fingerprint = fingerprint
+    }
+
+    /// A row's digest as the planner stamps it: the stored digest mixed with the fingerprint
+    /// (XOR, written `(a | b) & ~(a & b)` so that SQL computes the same).
+    private func stamp(_ rowDigest: Int64?) -> Int64? { rowDigest.map { $0 ^ fingerprint } }
+
+    func userInput(unsettling groups: Set<String>) throws -> (input: UserInput, lookups: SettledLookups?) {
+        let rowCount = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM dataset_users WHERE dataset = ?", arguments: [dataset]) ?? 0
+        let userCount = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") ?? 0
+        let maxId = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM users") ?? 0
+        guard rowCount > 0, userCount > 0, maxId <= Int64(userCount) * 8 + 1_000_000 else { return (try fullInput(), nil) }
+
+        // 1. The pairs, and how often each row and user appears in one.
+        var rowOfUser = [Int32](repeating: -1, count: Int(maxId) + 1)
+        var seats = [UInt8](repeating: 0, count: Int(maxId) + 1)  // 1: enabled, 2: also editable
+        var userOfRow = [Int64](repeating: 0, count: rowCount)
+        var rowHits = [UInt8](repeating: 0, count: rowCount)
+        var userHits = [UInt8](repeating: 0, count: Int(maxId) + 1)
+        var pairs: [(position: Int32, user: Int64)] = []
+        pairs.reserveCapacity(min(rowCount, userCount))
+        let cursor = try Row.fetchCursor(db, sql: """
+            SELECT r.position, u.id, u.disabledReason IS NULL, u.accountType
+            FROM dataset_users r JOIN users u ON u.sourceDigest = ((r.rowDigest | ?2) & ~(r.rowDigest & ?2))
+            WHERE r.dataset = ?1 AND r.rowDigest IS NOT NULL AND u.sourceDigest IS NOT NULL AND u.managed = 1
+            """, arguments: [dataset, fingerprint])
+        while let row = try cursor.next() {
+            let position: Int = row[0]
+            let user: Int64 = row[1]
+            guard position >= 0, position < rowCount else { return (try fullInput(), nil) }
+            rowHits[position] = min(rowHits[position] + 1, 2)
+            userHits[Int(user)] = min(userHits[Int(user)] + 1, 2)
+            let enabled: Bool = row[2]
+            let type: String = row[3]
+            seats[Int(user)] = enabled ? (AccountType(rawValue: type)?.isEditable == true ? 2 : 1) : 0
+            pairs.append((Int32(position), user))
+        }
+        var settledRows = 0
+        for pair in pairs where rowHits[Int(pair.position)] == 1 && userHits[Int(pair.user)] == 1 {
+            rowOfUser[Int(pair.user)] = pair.position
+            userOfRow[Int(pair.position)] = pair.user
+            settledRows += 1
+        }
+        pairs = []
+        userHits = []
+        rowHits = []
+
+        var state = Unsettling(rowOfUser: rowOfUser, userOfRow: userOfRow, settledRows: settledRows)
+        rowOfUser = []
+        userOfRow = []
+
+        // 2. Members of the groups the group plan touches.
+        for group in groups {
+            for user in try Int64.fetchAll(db, sql: "SELECT userId FROM memberships WHERE groupId = ?", arguments: [group]) {
+                state.unsettle(user: user)
+            }
+        }
+        let tooMany = { (left: Int, of: Int) in left > of / 2 }
+        if tooMany(rowCount - state.settledRows, rowCount) { return (try fullInput(), nil) }
+
+        // 3. The rows and users left, checked against the settled ones until nothing moves.
+        let owners = Set(try Int64.fetchAll(db, sql: "SELECT DISTINCT ownerUserId FROM resources WHERE ownerUserId IS NOT NULL"))
+        var rows: [Int: (row: UserRow, digest: Int64?)] = [:]
+        var users: [Int64: ExistingUser] = [:]
+        for id in try Int64.fetchAll(db, sql: "SELECT id FROM users") where !state.isSettled(user: id) {
+            state.pendingUsers.append(id)
+        }
+        if tooMany(state.pendingUsers.count, userCount) { return (try fullInput(), nil) }
+        for position in 0..<rowCount where !state.isSettled(row: position) { state.pendingRows.append(position) }
+
+        let rowStatement = try db.cachedStatement(sql: "SELECT \(AccountStore.userRowColumns) FROM dataset_users WHERE dataset = ? AND position = ?")
+        let userStatement = try db.cachedStatement(sql: "SELECT \(AccountStore.userColumns) FROM users WHERE id = ?")
+        let membershipStatement = try db.cachedStatement(sql: "SELECT groupId FROM memberships WHERE userId = ? ORDER BY groupId")
+        let byExternalId = try db.cachedStatement(sql: "SELECT id FROM users WHERE externalId = ?")
+        let byAccountKey = try db.cachedStatement(sql: "SELECT id FROM users WHERE accountKey = ?")
+        while !state.pendingRows.isEmpty || !state.pendingUsers.isEmpty {
+            while let position = state.pendingRows.popLast() {
+                guard let stored = try Row.fetchOne(rowStatement, arguments: [dataset, position]) else { continue }
+                let row = try AccountStore.userRow(stored)
+                rows[position] = (row, stamp(stored[9]))
+                let externalId = row.externalId.trimmingSpaces()
+                if externalId.isEmpty {
+                    if row.thirdParty["ldapDN"] != nil { return (try fullInput(), nil) }
+                } else {
+                    for id in try Int64.fetchAll(byExternalId, arguments: [externalId]) { state.unsettle(user: id) }
+                }
+                let account = Normalize.account(row.account)
+                if !account.isEmpty {
+                    for id in try Int64.fetchAll(byAccountKey, arguments: [account]) { state.unsettle(user: id) }
+                }
+            }
+            while let id = state.pendingUsers.popLast() {
+                guard let stored = try Row.fetchOne(userStatement, arguments: [id]) else { continue }
+                let groupIds = try String.fetchAll(membershipStatement, arguments: [id])
+                let user = try AccountStore.user(stored, groupIds: groupIds, ownsResources: owners.contains(id))
+                users[id] = user
+                if user.managed && !user.externalId.isEmpty {
+                    for other in try Int64.fetchAll(byExternalId, arguments: [user.externalId]) { state.unsettle(user: other) }
+                }
+            }
+        }
+        if tooMany(rows.count, rowCount) || tooMany(users.count, userCount) { return (try fullInput(), nil) }
+
+        // 4. The input: rows in dataset order, users in id order, the settled ones summed up.
+        let positions = rows.keys.sorted()
+        var enabled = 0
+        var editable = 0
+        for id in state.rowOfUser.indices where state.rowOfUser[id] >= 0 {
+            if seats[id] >= 1 { enabled += 1 }
+            if seats[id] == 2 { editable += 1 }
+        }
+        let lookups = SettledLookups(db: db, rowOfUser: state.rowOfUser)
+        let settled = SettledUsers(rows: state.settledRows, enabled: enabled, editable: editable) { field, value in
+            lookups.holder(field, value)
+        }
+        let input = UserInput(
+            rows: positions.map { rows[$0]!.row }, digests: positions.map { rows[$0]!.digest },
+            existing: users.keys.sorted().map { users[$0]! }, settled: settled)
+        return (input, lookups)
+    }
+
+    /// Every row and every user: the plan a store without stamps gets.
+    func fullInput() throws -> UserInput {
+        var rows: [UserRow] = []
+        var digests: [Int64?] = []
+        let cursor = try Row.fetchCursor(db, sql: """
+            SELECT \(AccountStore.userRowColumns) FROM dataset_users WHERE dataset = ? ORDER BY position
+            """, arguments: [dataset])
+        while let row = try cursor.next() {
+            rows.append(try AccountStore.userRow(row))
+            digests.append(stamp(row[9]))
+        }
+        return UserInput(rows: rows, digests: digests, existing: try AccountStore.state(db).users)
+    }
+}
+
+/// Which rows and users are settled while `SettlingReader` narrows them down, and what is left to
+/// read and check.
+private struct Unsettling {
+    /// By user id: the dataset position of its settled row, or -1.
+    var rowOfUser: [Int32]
+    /// By dataset position: the id of its settled user, or 0.
+    var userOfRow: [Int64]
+    var settledRows: Int
+    var pendingRows: [Int] = []
+    var pendingUsers: [Int64] = []
+
+    func isSettled(user id: Int64) -> Bool { id >= 0 && Int(id) < rowOfUser.count && rowOfUser[Int(id)] >= 0 }
+    func isSettled(row position: Int) -> Bool { userOfRow[position] != 0 }
+
+    /// The user and its row are planned after all: both are read and checked in turn.
+    mutating func unsettle(user id: Int64) {
+        guard isSettled(user: id) else { return }
+        let position = Int(rowOfUser[Int(id)])
+        rowOfUser[Int(id)] = -1
+        userOfRow[position] = 0
+        settledRows -= 1
+        pendingRows.append(position)
+        pendingUsers.append(id)
+    }
+}
+
+/// Who among the settled users holds a normalised account, email or mobile: the store's indexes
+/// answer for the users the planner did not load.
+final class SettledLookups {
+    let db: Database
+    let rowOfUser: [Int32]
+    private(set) var failure: Error?
+    private let statements: [UniqueField: Statement]
+
+    init(db: Database, rowOfUser: [Int32]) {
+        self.db = db
+        self.rowOfUser = rowOfUser
+        var statements: [UniqueField: Statement] = [:]
+        for (field, column) in [(UniqueField.account, "accountKey"), (.email, "emailKey"), (.mobile, "mobileKey")] {
+            statements[field] = try? db.cachedStatement(sql: "SELECT id, account FROM users WHERE \(column) = ? ORDER BY id")
+        }
+        self.statements = statements
+    }
+
+    func holder(_ field: UniqueField, _ value: String) -> String? {
+        guard let statement = statements[field] else {
+            failure = failure ?? StoreError(.unavailable, "cannot look up the users' \(field) values")
+            return nil
+        }
+        do {
+            for row in try Row.fetchAll(statement, arguments: [value]) {
+                let id: Int64 = row[0]
+                if Int(id) < rowOfUser.count, rowOfUser[Int(id)] >= 0 { return row[1] }
+            }
+        } catch {
+            failure = failure ?? error
+        }
+        return nil
+    }
+}
+
+/// What a run planned from stored datasets reads, inside its transaction: the group rows and
+/// groups, and the user side on demand (after the group plan, which decides who cannot be settled).
+public final class StoredRunInput {
+    let db: Database
+    public let groupRows: [GroupRow]?
+    public let groups: [ExistingGroup]
+    let usersDataset: String?
+    let fingerprint: Int64
+    private var lookups: SettledLookups?
+    /// How many rows the user side left out as settled (0 when it read everything), for the log.
+    public private(set) var settledRows = 0
+
+    init(db: Database, groupRows: [GroupRow]?, groups: [ExistingGroup], usersDataset: String?, fingerprint: Int64) {
+        self.db = db
+        self.groupRows = groupRows
+        self.groups = groups
+        self.usersDataset = usersDataset
+        self.fingerprint = fingerprint
+    }
+
+    /// The user side for the planner (nil when users are not synced).
+    public func users(_ outcome: GroupOutcome) throws -> UserInput? {
+        guard let usersDataset else { return nil }
+        let (input, lookups) = try SettlingReader(db: db, dataset: usersDataset, fingerprint: fingerprint).userInput(unsettling: outcome.unsettling)
+        self.lookups = lookups
+        settledRows = input.settled?.rows ?? 0
+        return input
+    }
+
+    /// An error a settled-user lookup met while planning; the run must not apply that plan.
+    var lookupFailure: Error? { lookups?.failure }
+}
