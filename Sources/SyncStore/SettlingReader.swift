@@ -95,7 +95,8 @@ struct SettlingReader {
         let rowStatement = try db.cachedStatement(sql: "SELECT \(AccountStore.userRowColumns) FROM dataset_users WHERE dataset = ? AND position = ?")
         let userStatement = try db.cachedStatement(sql: "SELECT \(AccountStore.userColumns) FROM users WHERE id = ?")
         let membershipStatement = try db.cachedStatement(sql: "SELECT groupId FROM memberships WHERE userId = ? ORDER BY groupId")
-        let byExternalId = try db.cachedStatement(sql: "SELECT id FROM users WHERE externalId = ?")
+        // The partial indexes serve a query only when its own condition repeats theirs.
+        let byExternalId = try db.cachedStatement(sql: "SELECT id FROM users WHERE externalId = ? AND externalId <> ''")
         let byAccountKey = try db.cachedStatement(sql: "SELECT id FROM users WHERE accountKey = ?")
         while !state.pendingRows.isEmpty || !state.pendingUsers.isEmpty {
             while let position = state.pendingRows.popLast() {
@@ -197,7 +198,8 @@ final class SettledLookups {
         self.rowOfUser = rowOfUser
         var statements: [UniqueField: Statement] = [:]
         for (field, column) in [(UniqueField.account, "accountKey"), (.email, "emailKey"), (.mobile, "mobileKey")] {
-            statements[field] = try? db.cachedStatement(sql: "SELECT id, account FROM users WHERE \(column) = ? ORDER BY id")
+            // `<> ''` repeats the partial indexes' condition, so that they serve the lookup.
+            statements[field] = try? db.cachedStatement(sql: "SELECT id, account FROM users WHERE \(column) = ? AND \(column) <> '' ORDER BY id")
         }
         self.statements = statements
     }
