@@ -91,31 +91,16 @@ public struct AccountSync: Sendable {
             if let existing = try store.dataset(named: name), existing.kind != kind {
                 throw AppError(.dataInvalid, "dataset '\(name)' holds \(existing.kind.rawValue), not \(kind.rawValue); delete it first or choose another name")
             }
-            let pipe = BatchPipe<EncodedRows, DatasetFileError>(capacity: 3)
-            let readerDone = DispatchSemaphore(value: 0)
-            Thread.detachNewThread {
-                do throws(DatasetFileError) {
+            do {
+                try store.replaceDataset(name: name, kind: kind, source: source, producing: { (put: @escaping (EncodedRows) -> Bool) throws(DatasetFileError) in
                     try read { (batch) throws(DatasetFileError) in
                         let encoded = switch batch {
                         case .users(let rows): EncodedRows(users: rows)
                         case .groups(let rows): EncodedRows(groups: rows)
                         }
-                        guard pipe.put(encoded) else { throw DatasetFileError(file: source, line: nil, message: "the import stopped") }
+                        guard put(encoded) else { throw DatasetFileError(file: source, line: nil, message: "the import stopped") }
                     }
-                    pipe.end(failure: nil)
-                } catch {
-                    pipe.end(failure: error)
-                }
-                readerDone.signal()
-            }
-            defer {
-                pipe.cancel()
-                readerDone.wait()
-            }
-            do {
-                try store.replaceDataset(name: name, kind: kind, source: source) { writer in
-                    while let batch = try pipe.take() { try writer.append(batch) }
-                }
+                }, write: { writer, batch in try writer.append(batch) })
             } catch let error as DatasetFileError {
                 throw AppError(error)
             }
@@ -336,20 +321,56 @@ public struct AccountSync: Sendable {
     }
 
     /// Pulls and stores both datasets under the configured names, and returns the pull's notices
-    /// (for the run's items; the run reads the rows back as it needs them); a failed pull is a run failure
-    /// (`SOURCE_INCOMPLETE`, or `CONFIG_INVALID` for a missing password) that stores nothing.
+    /// (for the run's items; the run reads the rows back as it needs them); a failed pull is a run
+    /// failure (`SOURCE_INCOMPLETE`, or `CONFIG_INVALID` for a missing password) that stores nothing.
+    ///
+    /// The users go into the store as they are pulled, 10,000 at a time, written on this thread
+    /// while the pull maps the next ones on another: a million users are never all in memory. The
+    /// dataset's transaction commits only when the pull has finished.
     private func pullIntoStore(_ store: AccountStore) throws(StoreError) -> Result<[RunItem], RunFailure> {
+        var clock = ContinuousClock.now
+        let origin = config.source?.connection.uris.joined(separator: " ") ?? "directory"
         let pulled: PulledDatasets
         do {
-            pulled = try pullFromDirectory()
-        } catch {
+            if let name = config.usersDataset {
+                let result = PullResult()
+                try store.replaceDataset(name: name, kind: .users, source: origin, producing: { (put: @escaping ([UserRow]) -> Bool) throws(AppError) in
+                    var batch: [UserRow] = []
+                    batch.reserveCapacity(Self.pullBatch)
+                    result.pulled = try pullFromDirectory { (row) throws(AppError) in
+                        batch.append(row)
+                        if batch.count == Self.pullBatch {
+                            guard put(batch) else { throw AppError(.storeUnavailable, "the store stopped taking the pulled users") }
+                            batch.removeAll(keepingCapacity: true)
+                        }
+                    }
+                    guard put(batch) else { throw AppError(.storeUnavailable, "the store stopped taking the pulled users") }
+                }, write: { writer, batch in try writer.append(EncodedRows(users: batch)) })
+                guard let done = result.pulled else { throw AppError(.sourceIncomplete, "the directory pull did not finish") }
+                pulled = done
+            } else {
+                pulled = try pullFromDirectory()
+            }
+        } catch let error as AppError {
             return .failure(RunFailure(code: error.status == .configInvalid ? .configInvalid : .sourceIncomplete, message: error.message))
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(.unavailable, "cannot store the pulled users in \(config.storePath): \(error)")
         }
         for warning in pulled.warnings { logger.warning("\(warning)") }
-        var clock = ContinuousClock.now
-        try storePulled(pulled, in: store)
-        logger.info("stored the pulled datasets in \(Self.seconds(since: &clock))")
+        if let name = config.groupsDataset { try store.replaceDataset(name: name, groups: pulled.groups, source: origin) }
+        if let source = config.source { try store.setFacts(MappingFacts.current(source)) }
+        logger.info("pulled and stored the datasets in \(Self.seconds(since: &clock))")
         return .success(pulled.notices)
+    }
+
+    /// How many pulled users go to the store at a time.
+    private static let pullBatch = 10_000
+
+    /// The pull's summary, handed from the pulling thread.
+    private final class PullResult: @unchecked Sendable {
+        var pulled: PulledDatasets?
     }
 
     /// Where a pull looks for people: "under base B with filter F".

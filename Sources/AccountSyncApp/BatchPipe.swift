@@ -1,4 +1,6 @@
 import Foundation
+import SyncCore
+import SyncStore
 
 /// Hands batches from one thread to another through a small bounded buffer: a dataset file is
 /// read and parsed on one core while the other writes the previous batches to the store. The
@@ -57,5 +59,37 @@ final class BatchPipe<Batch: Sendable, Failure: Error>: @unchecked Sendable {
         }
         if let failure { throw failure }
         return nil
+    }
+}
+
+extension AccountStore {
+    /// Replaces dataset `name` with the batches `produce` makes on a thread of its own, while this
+    /// thread writes the earlier ones in the dataset's one transaction: one core parses a file or
+    /// pulls a directory, the other writes. `produce` hands each batch to `put`, which returns false
+    /// once the writing has failed (stop producing). A failure of `produce` rolls the transaction
+    /// back, leaving the earlier version, and is rethrown as it came; so is a failed write.
+    func replaceDataset<Batch: Sendable, Failure: Error>(
+        name: String, kind: DatasetKind, source: String,
+        producing produce: @escaping @Sendable (_ put: @escaping (Batch) -> Bool) throws(Failure) -> Void,
+        write: (DatasetWriter, Batch) throws -> Void
+    ) throws {
+        let pipe = BatchPipe<Batch, Failure>(capacity: 3)
+        let producerDone = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            do throws(Failure) {
+                try produce { batch in pipe.put(batch) }
+                pipe.end(failure: nil)
+            } catch {
+                pipe.end(failure: error)
+            }
+            producerDone.signal()
+        }
+        defer {
+            pipe.cancel()
+            producerDone.wait()
+        }
+        try replaceDataset(name: name, kind: kind, source: source) { writer in
+            while let batch = try pipe.take() { try write(writer, batch) }
+        }
     }
 }

@@ -109,6 +109,8 @@ final class DirectoryCLITests {
     @Test func anIncompletePullFailsTheRunWithSourceIncompleteAndChangesNothing() throws {
         #expect(try cli.run("run").status == 2)
         let before = try cli.run("users", "list", "--json").stdout
+        // The users go into the store as they are pulled: a pull cut short must leave none of them.
+        let datasetBefore = try cli.run("datasets", "show", "directory-users", "--json", "--limit", "1000").stdout
         var ldif = ""
         for index in 0..<120 {
             ldif += "dn: uid=extra\(index),ou=Acme,dc=example,dc=com\nchangetype: add\nobjectClass: inetOrgPerson\nuid: extra\(index)\ncn: Extra\nsn: E\n\n"
@@ -120,6 +122,8 @@ final class DirectoryCLITests {
         #expect(result.stdout.contains("SOURCE_INCOMPLETE"))
         #expect(result.stdout.contains("size limit"))
         #expect(try cli.run("users", "list", "--json").stdout == before)
+        #expect(try cli.run("datasets", "show", "directory-users", "--json", "--limit", "1000").stdout == datasetBefore)
+        #expect(!datasetBefore.contains("extra1"))
     }
 
     @Test func pullWritesJSONLinesThatImportReads() throws {

@@ -56,7 +56,7 @@ import Testing
         case 7:  // a group removed from the group dataset
             if groupIds.count > 1 { groupIds.removeLast() }
         case 8:  // an admin's edit
-            try? store.editUser(account: rows[pick].account, UserEdit(name: "Edited by hand"), actor: "admin")
+            _ = try? store.editUser(account: rows[pick].account, UserEdit(name: "Edited by hand"), actor: "admin")
         case 9:  // a local user holding a settled user's mobile
             try? store.addLocalUser(
                 UserRecord(account: "local\(next)", name: "Local", email: "", mobile: rows[other].mobile, accountType: .regular, groupIds: [], disabledReason: nil, externalId: "", thirdParty: [:]),

@@ -1,8 +1,9 @@
-import AccountSyncApp
 import Foundation
 import SyncCore
 import SyncStore
 import Testing
+
+@testable import AccountSyncApp
 
 /// A dataset file is stored batch by batch as it is read, in one transaction: a bad line after
 /// many batches still leaves the earlier version exactly as it was.
@@ -51,5 +52,35 @@ import Testing
         let last = try #require(try workspace.app.datasetRows(name: "people", page: 700, perPage: 50))
         #expect(last.users.last?.account == "user34999")
         #expect(last.users.last?.groupIds == ["eng"])
+    }
+}
+
+/// The pull's and the import's way into the store: batches made on one thread, written on another
+/// in the dataset's one transaction. A producer that fails after some batches were written leaves
+/// the earlier version, and its error comes back as it was thrown.
+@Suite struct ProducedDatasetTests {
+    struct PullCut: Error, Equatable {}
+
+    @Test func aProducerThatFailsAfterWrittenBatchesLeavesTheEarlierVersion() throws {
+        let workspace = try Workspace()
+        let store = try workspace.store()
+        let earlier = (0..<5).map { DatasetReplaceTests.person($0) }
+        try store.replaceDataset(name: "people", users: earlier, source: "test")
+
+        #expect(throws: PullCut.self) {
+            try store.replaceDataset(name: "people", kind: .users, source: "directory", producing: { (put: @escaping ([UserRow]) -> Bool) throws(PullCut) in
+                for batch in 0..<3 {
+                    _ = put((0..<1_000).map { DatasetReplaceTests.person(batch * 1_000 + $0 + 100) })
+                }
+                throw PullCut()
+            }, write: { writer, batch in try writer.append(users: batch) })
+        }
+        #expect(try store.userRows(dataset: "people") == earlier)
+
+        try store.replaceDataset(name: "people", kind: .users, source: "directory", producing: { (put: @escaping ([UserRow]) -> Bool) throws(PullCut) in
+            for batch in 0..<3 { _ = put((0..<1_000).map { DatasetReplaceTests.person(batch * 1_000 + $0) }) }
+        }, write: { writer, batch in try writer.append(users: batch) })
+        #expect(try store.userRows(dataset: "people").count == 3_000)
+        #expect(try store.userRows(dataset: "people", limit: 1, offset: 2_999).first?.account == "user2999")
     }
 }
