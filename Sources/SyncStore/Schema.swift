@@ -192,7 +192,8 @@ enum Schema {
             // Each user carries the stamp of the dataset row that last wrote it (see SettledUsers),
             // and its account, email and mobile as the planner compares them, indexed: a run finds
             // the rows it need not plan with one join, and checks a changed row against the users
-            // it skipped through these indexes instead of a million-entry table in memory.
+            // it skipped through these indexes instead of a million-entry table in memory. The stamp's
+            // index also holds what the join reads of each user, so the join never reads the table.
             try db.execute(sql: """
                 ALTER TABLE users ADD COLUMN sourceDigest INTEGER;
                 ALTER TABLE users ADD COLUMN accountKey TEXT NOT NULL DEFAULT '';
@@ -206,7 +207,7 @@ enum Schema {
                 try update.execute(arguments: [keys.account, keys.email, keys.mobile, user[0] as Int64])
             }
             try db.execute(sql: """
-                CREATE INDEX users_by_source_digest ON users(sourceDigest) WHERE sourceDigest IS NOT NULL;
+                CREATE INDEX users_by_source_digest ON users(sourceDigest, managed, disabledReason, accountType) WHERE sourceDigest IS NOT NULL;
                 CREATE INDEX users_by_external_id ON users(externalId) WHERE externalId <> '';
                 CREATE INDEX users_by_account_key ON users(accountKey);
                 CREATE INDEX users_by_email_key ON users(emailKey) WHERE emailKey <> '';
