@@ -64,6 +64,10 @@ extension AccountStore {
         let clearMemberships = try db.cachedStatement(sql: "DELETE FROM memberships WHERE userId = ?")
         let deleteUser = try db.cachedStatement(sql: "DELETE FROM users WHERE id = ?")
 
+        let creates = plan.userChanges.count { $0.action == .create }
+        let usersBefore = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") ?? 0
+        let rebuildIndexes = creates >= 10_000 && creates > usersBefore  // see Schema.dropSettlingIndexes
+        if rebuildIndexes { try Schema.dropSettlingIndexes(db) }
         let middle = plan.userChanges.count / 2
         for (index, change) in plan.userChanges.enumerated() {
             if index == middle, let halfway { halfway() }
@@ -105,6 +109,7 @@ extension AccountStore {
             }
         }
 
+        if rebuildIndexes { try Schema.createSettlingIndexes(db) }
         for stamp in plan.userStamps {
             try stampUser.execute { $0.int(stamp.digest); $0.int(stamp.userId) }
         }

@@ -206,15 +206,30 @@ enum Schema {
                 let keys = UserKeys(account: user[1], email: user[2], mobile: user[3])
                 try update.execute(arguments: [keys.account, keys.email, keys.mobile, user[0] as Int64])
             }
-            try db.execute(sql: """
-                CREATE INDEX users_by_source_digest ON users(sourceDigest, managed, disabledReason, accountType) WHERE sourceDigest IS NOT NULL;
-                CREATE INDEX users_by_external_id ON users(externalId) WHERE externalId <> '';
-                CREATE INDEX users_by_account_key ON users(accountKey);
-                CREATE INDEX users_by_email_key ON users(emailKey) WHERE emailKey <> '';
-                CREATE INDEX users_by_mobile_key ON users(mobileKey) WHERE mobileKey <> '';
-                """)
+            try createSettlingIndexes(db)
         }
         return migrator
+    }
+
+    /// The indexes runs settle users with (migration v10), by name.
+    static let settlingIndexes = [
+        ("users_by_source_digest", "users(sourceDigest, managed, disabledReason, accountType) WHERE sourceDigest IS NOT NULL"),
+        ("users_by_external_id", "users(externalId) WHERE externalId <> ''"),
+        ("users_by_account_key", "users(accountKey)"),
+        ("users_by_email_key", "users(emailKey) WHERE emailKey <> ''"),
+        ("users_by_mobile_key", "users(mobileKey) WHERE mobileKey <> ''"),
+    ]
+
+    static func createSettlingIndexes(_ db: Database) throws {
+        for (name, definition) in settlingIndexes { try db.execute(sql: "CREATE INDEX \(name) ON \(definition)") }
+    }
+
+    /// For a run that creates more users than the store holds (a first run): building the settling
+    /// indexes once after the inserts (a sort) takes half the time of a million insertions into
+    /// each. The run's one transaction covers the drop and the rebuild, so no reader ever sees the
+    /// store without them, and a kill in between rolls both back.
+    static func dropSettlingIndexes(_ db: Database) throws {
+        for (name, _) in settlingIndexes { try db.execute(sql: "DROP INDEX \(name)") }
     }
 }
 

@@ -6,7 +6,8 @@ import Testing
 @testable import SyncStore
 
 /// Migration v10 gives users written before it their compared values (account, email, mobile as
-/// runs compare them) and no stamp, so the first run after the upgrade plans them in full.
+/// runs compare them) and no stamp, so the first run after the upgrade plans them in full; and the
+/// indexes it makes survive a first run that rebuilds them.
 @Suite struct SettlingMigrationTests {
     @Test func usersOfAnOlderStoreGetTheirKeysAndNoStamp() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("settling-migration-\(UUID().uuidString)")
@@ -31,5 +32,32 @@ import Testing
         #expect(row?[1] == "mixed@example.com")
         #expect(row?[2] == "+8613800138000")
         #expect((row?[3] as Int64?) == nil)
+    }
+
+    /// A first run of 10,000 users builds the settling indexes after its inserts (they are dropped
+    /// and made again in its transaction): they are all there afterwards, and the next run settles
+    /// every row through them.
+    @Test func aFirstRunRebuildsTheSettlingIndexes() throws {
+        let workspace = try Workspace(groups: nil)
+        let store = try workspace.store()
+        try store.replaceDataset(name: "people", users: (0..<10_000).map { SettledPlanTests.person($0, withDN: false) }.map {
+            var row = $0
+            row.groupIds = []
+            return row
+        }, source: "test")
+        #expect(try workspace.run().counts.usersCreated == 10_000)
+        let indexes = try store.read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'users'") }
+        for name in ["users_by_source_digest", "users_by_external_id", "users_by_account_key", "users_by_email_key", "users_by_mobile_key"] {
+            #expect(indexes.contains(name), "\(name) is missing after the first run")
+        }
+        var settled = 0
+        _ = try store.planStoredRun(users: "people", groups: nil, fingerprint: workspace.config.policy.settlingFingerprint) { input in
+            try SyncPlanner(policy: workspace.config.policy).plan(groups: nil, existingGroups: input.groups, context: RunContext()) { outcome in
+                let users = try input.users(outcome)
+                settled = input.settledRows
+                return users
+            }
+        }
+        #expect(settled == 10_000)
     }
 }
