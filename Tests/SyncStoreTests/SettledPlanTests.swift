@@ -100,14 +100,8 @@ import Testing
             try store.replaceDataset(name: "org", groups: Self.groups(groupIds), source: "test")
             try store.replaceDataset(name: "people", users: rows, source: "test")
             let context = RunContext(now: Date(timeIntervalSince1970: 1_800_000_000), approval: .count(1_000))
-            var settledRows = 0
-            let settledPlan = try store.planStoredRun(users: "people", groups: "org", fingerprint: policy.settlingFingerprint) { input in
-                try SyncPlanner(policy: policy).plan(groups: input.groupRows, existingGroups: input.groups, context: context) { outcome in
-                    let users = try input.users(outcome)
-                    settledRows = input.settledRows
-                    return users
-                }
-            }
+            let (settledPlan, read) = try Self.settledPlan(store, policy: policy, context: context)
+            let settledRows = read.settled
             settledSeen += settledRows
             let fullPlan = SyncPlanner(policy: policy).plan(
                 users: try store.userRows(dataset: "people"), groups: try store.groupRows(dataset: "org"), state: try store.state(), context: context)
@@ -127,6 +121,29 @@ import Testing
         #expect(matchesByDN || settledSeen > 0, "no round of seed \(seed) settled a row: the test did not exercise the settled path")
     }
 
+    /// How much of the user side a settled plan read: rows and users loaded, rows left out.
+    struct Read {
+        var rows = 0
+        var users = 0
+        var settled = 0
+    }
+
+    /// The plan a run would apply now, from the datasets "people" and (unless nil) "org", and how
+    /// much of the user side it read.
+    static func settledPlan(
+        _ store: AccountStore, policy: SyncPolicy, groups: String? = "org", context: RunContext = RunContext()
+    ) throws -> (plan: SyncPlan, read: Read) {
+        var read = Read()
+        let plan = try store.planStoredRun(users: "people", groups: groups, fingerprint: policy.settlingFingerprint) { input in
+            try SyncPlanner(policy: policy).plan(groups: input.groupRows, existingGroups: input.groups, context: context) { outcome in
+                let users = try input.users(outcome)
+                read = Read(rows: users?.rows.count ?? 0, users: users?.existing.count ?? 0, settled: input.settledRows)
+                return users
+            }
+        }
+        return (plan, read)
+    }
+
     static func unstamped(_ change: UserChange) -> UserChange {
         var change = change
         change.record.sourceDigest = nil
@@ -142,17 +159,7 @@ import Testing
         try store.replaceDataset(name: "people", users: (0..<40).map { Self.person($0) }, source: "test")
         #expect(try workspace.run().counts.usersCreated == 40)
 
-        func readCounts() throws -> (rows: Int, users: Int, settled: Int) {
-            var counts = (rows: 0, users: 0, settled: 0)
-            _ = try store.planStoredRun(users: "people", groups: "org", fingerprint: workspace.config.policy.settlingFingerprint) { input in
-                try SyncPlanner(policy: workspace.config.policy).plan(groups: input.groupRows, existingGroups: input.groups, context: RunContext()) { outcome in
-                    let users = try input.users(outcome)
-                    counts = (users?.rows.count ?? 0, users?.existing.count ?? 0, input.settledRows)
-                    return users
-                }
-            }
-            return counts
-        }
+        func readCounts() throws -> Read { try Self.settledPlan(store, policy: workspace.config.policy).read }
         let unchanged = try readCounts()
         #expect(unchanged.rows == 0 && unchanged.users == 0 && unchanged.settled == 40)
 

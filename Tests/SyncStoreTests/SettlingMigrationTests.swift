@@ -50,14 +50,6 @@ import Testing
         for name in ["users_by_source_digest", "users_by_external_id", "users_by_account_key", "users_by_email_key", "users_by_mobile_key"] {
             #expect(indexes.contains(name), "\(name) is missing after the first run")
         }
-        var settled = 0
-        _ = try store.planStoredRun(users: "people", groups: nil, fingerprint: workspace.config.policy.settlingFingerprint) { input in
-            try SyncPlanner(policy: workspace.config.policy).plan(groups: nil, existingGroups: input.groups, context: RunContext()) { outcome in
-                let users = try input.users(outcome)
-                settled = input.settledRows
-                return users
-            }
-        }
-        #expect(settled == 10_000)
+        #expect(try SettledPlanTests.settledPlan(store, policy: workspace.config.policy, groups: nil).read.settled == 10_000)
     }
 }
