@@ -320,37 +320,14 @@ public struct AccountSync: Sendable {
         logger.critical("TLS certificate verification is OFF (source.tls.requireCert: false): anyone who can intercept the connection to \(source.connection.uris.joined(separator: ", ")) can impersonate the directory and read the bind password. Use this for a lab only")
     }
 
-    /// Pulls and stores both datasets under the configured names, and returns the pull's notices
-    /// (for the run's items; the run reads the rows back as it needs them); a failed pull is a run
-    /// failure (`SOURCE_INCOMPLETE`, or `CONFIG_INVALID` for a missing password) that stores nothing.
-    ///
-    /// The users go into the store as they are pulled, 10,000 at a time, written on this thread
-    /// while the pull maps the next ones on another: a million users are never all in memory. The
-    /// dataset's transaction commits only when the pull has finished.
+    /// Pulls and stores both datasets for a run, and returns the pull's notices (for the run's
+    /// items; the run reads the rows back as it needs them); a failed pull is a run failure
+    /// (`SOURCE_INCOMPLETE`, or `CONFIG_INVALID` for a missing password) that stores nothing.
     private func pullIntoStore(_ store: AccountStore) throws(StoreError) -> Result<[RunItem], RunFailure> {
-        var clock = ContinuousClock.now
-        let origin = config.source?.connection.uris.joined(separator: " ") ?? "directory"
-        let pulled: PulledDatasets
         do {
-            if let name = config.usersDataset {
-                let result = PullResult()
-                try store.replaceDataset(name: name, kind: .users, source: origin, producing: { (put: @escaping ([UserRow]) -> Bool) throws(AppError) in
-                    var batch: [UserRow] = []
-                    batch.reserveCapacity(Self.pullBatch)
-                    result.pulled = try pullFromDirectory { (row) throws(AppError) in
-                        batch.append(row)
-                        if batch.count == Self.pullBatch {
-                            guard put(batch) else { throw AppError(.storeUnavailable, "the store stopped taking the pulled users") }
-                            batch.removeAll(keepingCapacity: true)
-                        }
-                    }
-                    guard put(batch) else { throw AppError(.storeUnavailable, "the store stopped taking the pulled users") }
-                }, write: { writer, batch in try writer.append(EncodedRows(users: batch)) })
-                guard let done = result.pulled else { throw AppError(.sourceIncomplete, "the directory pull did not finish") }
-                pulled = done
-            } else {
-                pulled = try pullFromDirectory()
-            }
+            let pulled = try streamPull(into: store, refusingEmpty: false)
+            for warning in pulled.warnings { logger.warning("\(warning)") }
+            return .success(pulled.notices)
         } catch let error as AppError {
             return .failure(RunFailure(code: error.status == .configInvalid ? .configInvalid : .sourceIncomplete, message: error.message))
         } catch let error as StoreError {
@@ -358,11 +335,56 @@ public struct AccountSync: Sendable {
         } catch {
             throw StoreError(.unavailable, "cannot store the pulled users in \(config.storePath): \(error)")
         }
-        for warning in pulled.warnings { logger.warning("\(warning)") }
+    }
+
+    /// `pull` into the store: both datasets, as `run` stores them. Nothing is stored when the pull
+    /// fails, or when it found no users while the store holds managed users who are enabled
+    /// (SOURCE_EMPTY). Returns the pull's summary; its users went to the store, not into memory.
+    public func pullAndStore() throws(AppError) -> PulledDatasets {
+        try withStore { store in try streamPull(into: store, refusingEmpty: try store.managedEnabledUserCount() > 0) }
+    }
+
+    /// Pulls the directory into `sync.users.dataset` and `sync.groups.dataset`.
+    ///
+    /// The users go into the store as they are pulled, 10,000 at a time, written on this thread
+    /// while the pull maps the next ones on another: a million users are never all in memory. The
+    /// dataset's transaction commits only when the pull has finished. Throws the pull's `AppError`
+    /// (nothing stored), or the store's error.
+    private func streamPull(into store: AccountStore, refusingEmpty: Bool) throws -> PulledDatasets {
+        var clock = ContinuousClock.now
+        let origin = config.source?.connection.uris.joined(separator: " ") ?? "directory"
+        let pulled: PulledDatasets
+        if let name = config.usersDataset {
+            let result = PullResult()
+            try store.replaceDataset(name: name, kind: .users, source: origin, producing: { (put: @escaping ([UserRow]) -> Bool) throws(AppError) in
+                var batch: [UserRow] = []
+                batch.reserveCapacity(Self.pullBatch)
+                let pulled = try pullFromDirectory { (row) throws(AppError) in
+                    batch.append(row)
+                    if batch.count == Self.pullBatch {
+                        guard put(batch) else { throw AppError(.storeUnavailable, "the store stopped taking the pulled users") }
+                        batch.removeAll(keepingCapacity: true)
+                    }
+                }
+                guard put(batch) else { throw AppError(.storeUnavailable, "the store stopped taking the pulled users") }
+                // Thrown here, before the dataset's transaction commits: nothing is stored.
+                if refusingEmpty, let warning = emptyPullWarning(pulled) {
+                    throw AppError(.sourceIncomplete, "\(warning). Nothing was stored; the datasets are as they were")
+                }
+                result.pulled = pulled
+            }, write: { writer, batch in try writer.append(EncodedRows(users: batch)) })
+            guard let done = result.pulled else { throw AppError(.sourceIncomplete, "the directory pull did not finish") }
+            pulled = done
+        } else {
+            pulled = try pullFromDirectory()
+            if refusingEmpty, let warning = emptyPullWarning(pulled) {
+                throw AppError(.sourceIncomplete, "\(warning). Nothing was stored; the datasets are as they were")
+            }
+        }
         if let name = config.groupsDataset { try store.replaceDataset(name: name, groups: pulled.groups, source: origin) }
         if let source = config.source { try store.setFacts(MappingFacts.current(source)) }
         logger.info("pulled and stored the datasets in \(Self.seconds(since: &clock))")
-        return .success(pulled.notices)
+        return pulled
     }
 
     /// How many pulled users go to the store at a time.
@@ -382,25 +404,6 @@ public struct AccountSync: Sendable {
     public func emptyPullWarning(_ pulled: PulledDatasets) -> String? {
         guard pulled.userCount == 0, let source = config.source else { return nil }
         return "SOURCE_EMPTY: the directory returned no users \(Self.scope(source)). A run would stop with SOURCE_EMPTY rather than disable anyone. Check the base DN, the filter, and that the bind account can still read the people (an account that lost read access sees an empty directory)"
-    }
-
-    /// `pull` into the store: stores both datasets, unless the pull found no users while the store
-    /// holds managed users who are enabled (SOURCE_EMPTY): then nothing is stored.
-    public func storePull(_ pulled: PulledDatasets) throws(AppError) {
-        try withStore { store in
-            if let warning = emptyPullWarning(pulled), try store.managedEnabledUserCount() > 0 {
-                throw AppError(.sourceIncomplete, "\(warning). Nothing was stored; the datasets are as they were")
-            }
-            try storePulled(pulled, in: store)
-        }
-    }
-
-    /// Stores a pull under `sync.users.dataset` and `sync.groups.dataset`.
-    public func storePulled(_ pulled: PulledDatasets, in store: AccountStore) throws(StoreError) {
-        let origin = config.source?.connection.uris.joined(separator: " ") ?? "directory"
-        if let name = config.groupsDataset { try store.replaceDataset(name: name, groups: pulled.groups, source: origin) }
-        if let name = config.usersDataset { try store.replaceDataset(name: name, users: pulled.users, source: origin) }
-        if let source = config.source { try store.setFacts(MappingFacts.current(source)) }
     }
 
     /// The plan a run would apply now, without applying or recording anything.

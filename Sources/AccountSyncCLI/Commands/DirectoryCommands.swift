@@ -110,7 +110,7 @@ struct PullCommand: ParsableCommand {
                 return result
             }
         } else {
-            pulled = try report { () throws(AppError) in try app.pullFromDirectory() }
+            pulled = try report { () throws(AppError) in try app.pullAndStore() }
         }
         for (group, count) in pulled.unresolvedMembers.sorted(by: { $0.key < $1.key }) {
             printWarning("\(group): \(count) member\(count == 1 ? "" : "s") not found")
@@ -120,8 +120,7 @@ struct PullCommand: ParsableCommand {
         if let output {
             print("wrote \(pulled.userCount) users to \(output)/users.jsonl and \(pulled.groups.count) groups to \(output)/groups.jsonl")
         } else {
-            try report { () throws(AppError) in try app.storePull(pulled) }
-            print("stored \(pulled.users.count) users as dataset '\(app.config.usersDataset ?? "")' and \(pulled.groups.count) groups as dataset '\(app.config.groupsDataset ?? "")'")
+            print("stored \(pulled.userCount) users as dataset '\(app.config.usersDataset ?? "")' and \(pulled.groups.count) groups as dataset '\(app.config.groupsDataset ?? "")'")
         }
     }
 }
