@@ -359,32 +359,36 @@ public struct AccountSync: Sendable {
             try store.replaceDataset(name: name, kind: .users, source: origin, producing: { (put: @escaping ([UserRow]) -> Bool) throws(AppError) in
                 var batch: [UserRow] = []
                 batch.reserveCapacity(Self.pullBatch)
+                func send() throws(AppError) {
+                    guard put(batch) else { throw AppError(.storeUnavailable, "the store stopped taking the pulled users") }
+                    batch.removeAll(keepingCapacity: true)
+                }
                 let pulled = try pullFromDirectory { (row) throws(AppError) in
                     batch.append(row)
-                    if batch.count == Self.pullBatch {
-                        guard put(batch) else { throw AppError(.storeUnavailable, "the store stopped taking the pulled users") }
-                        batch.removeAll(keepingCapacity: true)
-                    }
+                    if batch.count == Self.pullBatch { try send() }
                 }
-                guard put(batch) else { throw AppError(.storeUnavailable, "the store stopped taking the pulled users") }
-                // Thrown here, before the dataset's transaction commits: nothing is stored.
-                if refusingEmpty, let warning = emptyPullWarning(pulled) {
-                    throw AppError(.sourceIncomplete, "\(warning). Nothing was stored; the datasets are as they were")
-                }
+                try send()
+                // Before the dataset's transaction commits: a refusal stores nothing.
+                try refuseEmpty(pulled, if: refusingEmpty)
                 result.pulled = pulled
             }, write: { writer, batch in try writer.append(EncodedRows(users: batch)) })
             guard let done = result.pulled else { throw AppError(.sourceIncomplete, "the directory pull did not finish") }
             pulled = done
         } else {
             pulled = try pullFromDirectory()
-            if refusingEmpty, let warning = emptyPullWarning(pulled) {
-                throw AppError(.sourceIncomplete, "\(warning). Nothing was stored; the datasets are as they were")
-            }
+            try refuseEmpty(pulled, if: refusingEmpty)
         }
         if let name = config.groupsDataset { try store.replaceDataset(name: name, groups: pulled.groups, source: origin) }
         if let source = config.source { try store.setFacts(MappingFacts.current(source)) }
         logger.info("pulled and stored the datasets in \(Self.seconds(since: &clock))")
         return pulled
+    }
+
+    /// SOURCE_EMPTY for `pull` into the store (see `pullAndStore`).
+    private func refuseEmpty(_ pulled: PulledDatasets, if refusing: Bool) throws(AppError) {
+        if refusing, let warning = emptyPullWarning(pulled) {
+            throw AppError(.sourceIncomplete, "\(warning). Nothing was stored; the datasets are as they were")
+        }
     }
 
     /// How many pulled users go to the store at a time.
