@@ -35,62 +35,10 @@ struct SettlingReader {
         let maxId = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM users") ?? 0
         guard rowCount > 0, userCount > 0, maxId <= Int64(userCount) * 8 + 1_000_000 else { return (try fullInput(), nil) }
 
-        // 1. The pairs, and how often each row and user appears in one.
-        var rowOfUser = [Int32](repeating: -1, count: Int(maxId) + 1)
-        var seats = [UInt8](repeating: 0, count: Int(maxId) + 1)  // 1: enabled, 2: also editable
-        var userOfRow = [Int64](repeating: 0, count: rowCount)
-        var rowHits = [UInt8](repeating: 0, count: rowCount)
-        var userHits = [UInt8](repeating: 0, count: Int(maxId) + 1)
-        var pairs: [(position: Int32, user: Int64)] = []
-        pairs.reserveCapacity(min(rowCount, userCount))
-        // A merge of two lists in stamp order, not a join: a million index probes cost seconds,
-        // while the rows' stamps sort in memory and the users' come in order from their index.
-        var rowStamps: [(stamp: Int64, position: Int32)] = []
-        rowStamps.reserveCapacity(rowCount)
-        let rowCursor = try Row.fetchCursor(
-            db, sql: "SELECT position, rowDigest FROM dataset_users WHERE dataset = ? AND rowDigest IS NOT NULL", arguments: [dataset])
-        while let row = try rowCursor.next() {
-            let position: Int = row[0]
-            guard position >= 0, position < rowCount else { return (try fullInput(), nil) }
-            rowStamps.append(((row[1] as Int64) ^ fingerprint, Int32(position)))
-        }
-        rowStamps.sort { $0.stamp < $1.stamp }
-        let userCursor = try Row.fetchCursor(db, sql: """
-            SELECT sourceDigest, id, CASE WHEN disabledReason IS NOT NULL THEN 0 WHEN accountType = ? THEN 1 ELSE 2 END
-            FROM users WHERE sourceDigest IS NOT NULL AND managed = 1 ORDER BY sourceDigest
-            """, arguments: [AccountType.readOnly.rawValue])
-        var next = 0
-        while let row = try userCursor.next() {
-            let stamp: Int64 = row[0]
-            let user: Int64 = row[1]
-            guard user > 0, user <= maxId else { return (try fullInput(), nil) }
-            while next < rowStamps.count && rowStamps[next].stamp < stamp { next += 1 }
-            var match = next
-            while match < rowStamps.count && rowStamps[match].stamp == stamp {
-                let position = Int(rowStamps[match].position)
-                rowHits[position] = min(rowHits[position] + 1, 2)
-                userHits[Int(user)] = min(userHits[Int(user)] + 1, 2)
-                pairs.append((Int32(position), user))
-                match += 1
-            }
-            // 0 disabled, 1 enabled, 2 enabled and editable (every type but read-only, as
-            // `AccountStore.user(_:)` reads an unknown type as a regular user).
-            seats[Int(user)] = row[2]
-        }
-        rowStamps = []
-        var settledRows = 0
-        for pair in pairs where rowHits[Int(pair.position)] == 1 && userHits[Int(pair.user)] == 1 {
-            rowOfUser[Int(pair.user)] = pair.position
-            userOfRow[Int(pair.position)] = pair.user
-            settledRows += 1
-        }
-        pairs = []
-        userHits = []
-        rowHits = []
-
-        var state = Unsettling(rowOfUser: rowOfUser, userOfRow: userOfRow, settledRows: settledRows)
-        rowOfUser = []
-        userOfRow = []
+        // 1. The pairs.
+        guard let pairs = try settledPairs(rowCount: rowCount, userCount: userCount, maxId: maxId) else { return (try fullInput(), nil) }
+        var state = pairs.state
+        let seats = pairs.seats
 
         // 2. Members of the groups the group plan touches.
         for group in groups {
@@ -161,6 +109,61 @@ struct SettlingReader {
             rows: positions.map { rows[$0]!.row }, digests: positions.map { rows[$0]!.digest },
             existing: users.keys.sorted().map { users[$0]! }, settled: settled)
         return (input, lookups)
+    }
+
+    /// The rows and users that pair up one to one by stamp, and each user's seats (0 disabled,
+    /// 1 enabled, 2 enabled and editable); nil when the stored rows are not as expected (read
+    /// everything instead).
+    private func settledPairs(rowCount: Int, userCount: Int, maxId: Int64) throws -> (state: Unsettling, seats: [UInt8])? {
+        var rowOfUser = [Int32](repeating: -1, count: Int(maxId) + 1)
+        var seats = [UInt8](repeating: 0, count: Int(maxId) + 1)  // 1: enabled, 2: also editable
+        var userOfRow = [Int64](repeating: 0, count: rowCount)
+        var rowHits = [UInt8](repeating: 0, count: rowCount)
+        var userHits = [UInt8](repeating: 0, count: Int(maxId) + 1)
+        var pairs: [(position: Int32, user: Int64)] = []
+        pairs.reserveCapacity(min(rowCount, userCount))
+        // A merge of two lists in stamp order, not a join: a million index probes cost seconds,
+        // while the rows' stamps sort in memory and the users' come in order from their index.
+        var rowStamps: [(stamp: Int64, position: Int32)] = []
+        rowStamps.reserveCapacity(rowCount)
+        let rowCursor = try Row.fetchCursor(
+            db, sql: "SELECT position, rowDigest FROM dataset_users WHERE dataset = ? AND rowDigest IS NOT NULL", arguments: [dataset])
+        while let row = try rowCursor.next() {
+            let position: Int = row[0]
+            guard position >= 0, position < rowCount else { return nil }
+            rowStamps.append(((row[1] as Int64) ^ fingerprint, Int32(position)))
+        }
+        rowStamps.sort { $0.stamp < $1.stamp }
+        let userCursor = try Row.fetchCursor(db, sql: """
+            SELECT sourceDigest, id, CASE WHEN disabledReason IS NOT NULL THEN 0 WHEN accountType = ? THEN 1 ELSE 2 END
+            FROM users WHERE sourceDigest IS NOT NULL AND managed = 1 ORDER BY sourceDigest
+            """, arguments: [AccountType.readOnly.rawValue])
+        var next = 0
+        while let row = try userCursor.next() {
+            let stamp: Int64 = row[0]
+            let user: Int64 = row[1]
+            guard user > 0, user <= maxId else { return nil }
+            while next < rowStamps.count && rowStamps[next].stamp < stamp { next += 1 }
+            var match = next
+            while match < rowStamps.count && rowStamps[match].stamp == stamp {
+                let position = Int(rowStamps[match].position)
+                rowHits[position] = min(rowHits[position] + 1, 2)
+                userHits[Int(user)] = min(userHits[Int(user)] + 1, 2)
+                pairs.append((Int32(position), user))
+                match += 1
+            }
+            // 0 disabled, 1 enabled, 2 enabled and editable (every type but read-only, as
+            // `AccountStore.user(_:)` reads an unknown type as a regular user).
+            seats[Int(user)] = row[2]
+        }
+        rowStamps = []
+        var settledRows = 0
+        for pair in pairs where rowHits[Int(pair.position)] == 1 && userHits[Int(pair.user)] == 1 {
+            rowOfUser[Int(pair.user)] = pair.position
+            userOfRow[Int(pair.position)] = pair.user
+            settledRows += 1
+        }
+        return (Unsettling(rowOfUser: rowOfUser, userOfRow: userOfRow, settledRows: settledRows), seats)
     }
 
     /// Every row and every user: the plan a store without stamps gets.
