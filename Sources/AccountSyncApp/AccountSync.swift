@@ -313,6 +313,23 @@ public struct AccountSync: Sendable {
         }
     }
 
+    /// Pulls as `pullFromDirectory(onUser:)` does, handing the users to `onBatch` 10,000 at a time
+    /// (the last batch may be short, or empty), for a caller that writes them as they come: a
+    /// million users are never held at once.
+    public func pullFromDirectory(inBatches onBatch: @escaping ([UserRow]) throws(AppError) -> Void) throws(AppError) -> PulledDatasets {
+        var batch: [UserRow] = []
+        batch.reserveCapacity(Self.pullBatch)
+        let pulled = try pullFromDirectory { (row) throws(AppError) in
+            batch.append(row)
+            if batch.count == Self.pullBatch {
+                try onBatch(batch)
+                batch.removeAll(keepingCapacity: true)
+            }
+        }
+        try onBatch(batch)
+        return pulled
+    }
+
     /// Says loudly, on every pull, that the server's identity is not being checked.
     func warnIfVerificationIsOff(_ source: DirectorySettings) {
         if let password = source.password, let warning = Secrets.exposure(of: password) { logger.warning("\(warning)") }
@@ -357,17 +374,9 @@ public struct AccountSync: Sendable {
         if let name = config.usersDataset {
             let result = PullResult()
             try store.replaceDataset(name: name, kind: .users, source: origin, producing: { (put: @escaping ([UserRow]) -> Bool) throws(AppError) in
-                var batch: [UserRow] = []
-                batch.reserveCapacity(Self.pullBatch)
-                func send() throws(AppError) {
+                let pulled = try pullFromDirectory(inBatches: { (batch) throws(AppError) in
                     guard put(batch) else { throw AppError(.storeUnavailable, "the store stopped taking the pulled users") }
-                    batch.removeAll(keepingCapacity: true)
-                }
-                let pulled = try pullFromDirectory { (row) throws(AppError) in
-                    batch.append(row)
-                    if batch.count == Self.pullBatch { try send() }
-                }
-                try send()
+                })
                 // Before the dataset's transaction commits: a refusal stores nothing.
                 try refuseEmpty(pulled, if: refusingEmpty)
                 result.pulled = pulled
@@ -391,7 +400,7 @@ public struct AccountSync: Sendable {
         }
     }
 
-    /// How many pulled users go to the store at a time.
+    /// How many pulled users are handed on at a time (`pullFromDirectory(inBatches:)`).
     private static let pullBatch = 10_000
 
     /// The pull's summary, handed from the pulling thread.

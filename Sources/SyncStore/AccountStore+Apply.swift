@@ -65,8 +65,8 @@ extension AccountStore {
         let deleteUser = try db.cachedStatement(sql: "DELETE FROM users WHERE id = ?")
 
         let creates = plan.userChanges.count { $0.action == .create }
-        let usersBefore = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") ?? 0
-        let rebuildIndexes = creates >= 10_000 && creates > usersBefore  // see Schema.dropSettlingIndexes
+        var rebuildIndexes = false  // see Schema.dropSettlingIndexes; the users are counted only for a big run
+        if creates >= 10_000 { rebuildIndexes = creates > (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") ?? 0) }
         if rebuildIndexes { try Schema.dropSettlingIndexes(db) }
         let middle = plan.userChanges.count / 2
         for (index, change) in plan.userChanges.enumerated() {

@@ -160,6 +160,7 @@ extension AccountStore {
     /// Plans and applies a run from stored datasets, in one transaction like `applyRun`, handing
     /// `makePlan` what it needs to plan without reading the users a run would leave as they are
     /// (see `SettledUsers`). The plan is the one a full read would give.
+    @discardableResult
     public func applyStoredRun(
         _ runId: Int64, users usersDataset: String?, groups groupsDataset: String?, fingerprint: Int64,
         at date: @Sendable () -> Date = { Date() }, halfway: (() -> Void)? = nil,

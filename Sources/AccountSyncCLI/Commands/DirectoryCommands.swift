@@ -89,16 +89,9 @@ struct PullCommand: ParsableCommand {
                 do {
                     try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
                     try PrivateFile.write(to: output + "/users.jsonl") { append in
-                        var batch: [UserRow] = []
-                        func flush() throws(AppError) {
+                        result = try app.pullFromDirectory(inBatches: { (batch) throws(AppError) in
                             do { try append(JSONLinesWriter.lines(batch)) } catch { throw cannotWrite(error) }
-                            batch.removeAll(keepingCapacity: true)
-                        }
-                        result = try app.pullFromDirectory { (row) throws(AppError) in
-                            batch.append(row)
-                            if batch.count == 10_000 { try flush() }
-                        }
-                        try flush()
+                        })
                     }
                     try PrivateFile.write(JSONLinesWriter.lines(result?.groups ?? []), to: output + "/groups.jsonl")
                 } catch let error as AppError {
