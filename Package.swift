@@ -26,8 +26,10 @@ let package = Package(
     targets: [
         // OpenLDAP's C API: module map and shim header over ldap.h / lber.h (Debian: libldap2-dev).
         .systemLibrary(name: "CLDAP", pkgConfig: "ldap", providers: [.apt(["libldap2-dev"])]),
+        // Two threads, one bounded hand-off: one reads or parses while the other writes.
+        .target(name: "Pipelining"),
         // A safe Swift API over libldap: connect, TLS, bind, complete paged search, DNs, filter escaping.
-        .target(name: "LDAPClient", dependencies: ["CLDAP"]),
+        .target(name: "LDAPClient", dependencies: ["CLDAP", "Pipelining"]),
         // Directory → datasets: profiles, OU tree, group objects, nested membership, AD specifics.
         .target(name: "DirectoryConnector", dependencies: ["LDAPClient", "SyncCore"]),
         // Pure logic: datasets, validation, planning, safeguard, license, run report. No I/O.
@@ -48,7 +50,7 @@ let package = Package(
         ]),
         // Use cases the CLI calls: run, import, history, users… (lock, store, core glued together).
         .target(name: "AccountSyncApp", dependencies: [
-            "SyncCore", "SyncStore", "DatasetFormats", "AccountSyncConfig", "DirectoryConnector", "LDAPClient",
+            "SyncCore", "SyncStore", "DatasetFormats", "AccountSyncConfig", "DirectoryConnector", "LDAPClient", "Pipelining",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
@@ -87,7 +89,7 @@ let package = Package(
         .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore"]),
         // Test support: a throwaway slapd on a free loopback port (used by tests only).
         .target(name: "SlapdFixture", path: "Tests/SlapdFixture"),
-        .testTarget(name: "LDAPClientTests", dependencies: ["LDAPClient", "SlapdFixture"]),
+        .testTarget(name: "LDAPClientTests", dependencies: ["LDAPClient", "Pipelining", "SlapdFixture"]),
         .testTarget(name: "DirectoryConnectorTests", dependencies: ["DirectoryConnector", "LDAPClient", "SyncCore", "SlapdFixture", "AccountSyncConfig"]),
         .testTarget(name: "DatasetFormatsTests", dependencies: ["DatasetFormats", "SyncCore", "SlapdFixture"]),
         .testTarget(name: "AccountSyncConfigTests", dependencies: ["AccountSyncConfig", "SyncCore", "SlapdFixture"]),

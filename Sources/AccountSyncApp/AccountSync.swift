@@ -3,6 +3,7 @@ import DatasetFormats
 import DirectoryConnector
 import Foundation
 import Logging
+import Pipelining
 import SyncCore
 import SyncStore
 
@@ -313,20 +314,28 @@ public struct AccountSync: Sendable {
         }
     }
 
-    /// Pulls as `pullFromDirectory(onUser:)` does, handing the users to `onBatch` 10,000 at a time
-    /// (the last batch may be short, or empty), for a caller that writes them as they come: a
-    /// million users are never held at once.
-    public func pullFromDirectory(inBatches onBatch: @escaping ([UserRow]) throws(AppError) -> Void) throws(AppError) -> PulledDatasets {
-        var batch: [UserRow] = []
-        batch.reserveCapacity(Self.pullBatch)
-        let pulled = try pullFromDirectory { (row) throws(AppError) in
-            batch.append(row)
-            if batch.count == Self.pullBatch {
-                try onBatch(batch)
-                batch.removeAll(keepingCapacity: true)
+    /// Pulls as `pullFromDirectory(onUser:)` does, on a thread of its own, handing the users to
+    /// `onBatch` on this thread 10,000 at a time (the last batch may be short, or empty): one core
+    /// reads and maps the directory while the other writes the earlier batches, and a million
+    /// users are never held at once. Throws the pull's `AppError`, or `onBatch`'s error as it came.
+    public func pullFromDirectory(inBatches onBatch: ([UserRow]) throws -> Void) throws -> PulledDatasets {
+        let result = PullResult()
+        try pipelined(producing: { (put: @escaping ([UserRow]) -> Bool) throws(AppError) in
+            var batch: [UserRow] = []
+            batch.reserveCapacity(Self.pullBatch)
+            func send() throws(AppError) {
+                guard put(batch) else { throw AppError(.storeUnavailable, "the writer stopped taking the pulled users") }
+                batch = []
+                batch.reserveCapacity(Self.pullBatch)
             }
-        }
-        try onBatch(batch)
+            let pulled = try pullFromDirectory { (row) throws(AppError) in
+                batch.append(row)
+                if batch.count == Self.pullBatch { try send() }
+            }
+            try send()
+            result.pulled = pulled
+        }, consume: onBatch)
+        guard let pulled = result.pulled else { throw AppError(.sourceIncomplete, "the directory pull did not finish") }
         return pulled
     }
 
@@ -372,16 +381,14 @@ public struct AccountSync: Sendable {
         let origin = config.source?.connection.uris.joined(separator: " ") ?? "directory"
         let pulled: PulledDatasets
         if let name = config.usersDataset {
-            let result = PullResult()
-            try store.replaceDataset(name: name, kind: .users, source: origin, producing: { (put: @escaping ([UserRow]) -> Bool) throws(AppError) in
-                let pulled = try pullFromDirectory(inBatches: { (batch) throws(AppError) in
-                    guard put(batch) else { throw AppError(.storeUnavailable, "the store stopped taking the pulled users") }
-                })
+            var result: PulledDatasets?
+            try store.replaceDataset(name: name, kind: .users, source: origin) { writer in
+                let pulled = try pullFromDirectory(inBatches: { batch in try writer.append(EncodedRows(users: batch)) })
                 // Before the dataset's transaction commits: a refusal stores nothing.
                 try refuseEmpty(pulled, if: refusingEmpty)
-                result.pulled = pulled
-            }, write: { writer, batch in try writer.append(EncodedRows(users: batch)) })
-            guard let done = result.pulled else { throw AppError(.sourceIncomplete, "the directory pull did not finish") }
+                result = pulled
+            }
+            guard let done = result else { throw AppError(.sourceIncomplete, "the directory pull did not finish") }
             pulled = done
         } else {
             pulled = try pullFromDirectory()

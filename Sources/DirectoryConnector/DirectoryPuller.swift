@@ -74,7 +74,7 @@ public struct DirectoryPuller {
 
         // Org units: the OU tree.
         var units: [String: Unit] = [:]  // normalized DN → unit
-        var unitsByServerDN: [String: Unit] = [:]  // the DN exactly as the server wrote it → unit
+        var unitsByServerDN: [Substring: Unit] = [:]  // the DN exactly as the server wrote it → unit
         var unitOrder: [String] = []
         if settings.groups.from != .groupObjects {
             try search(ldap, base: settings.groups.base, filter: settings.groups.ouFilter, attributes: ["ou", "name", groupIdAttribute] + skipAttributes, references: references) { entry in
@@ -85,7 +85,7 @@ public struct DirectoryPuller {
                 let identity = identity(entry, attribute: groupIdAttribute, what: "org unit", report: report)
                 let unit = Unit(dn: dn, serverDN: entry.dn, groupId: "ou-" + (identity ?? dn.normalized), name: name, externalId: identity ?? "")
                 units[dn.normalized] = unit
-                unitsByServerDN[entry.dn] = unit
+                unitsByServerDN[entry.dn[...]] = unit
                 unitOrder.append(dn.normalized)
             }
         }
@@ -140,11 +140,11 @@ public struct DirectoryPuller {
         let map = settings.users.map
         var attributes = [map.account, map.name, map.email, map.mobile, map.externalId, "memberOf"] + skipAttributes
         if memberUids.byNumber { attributes.append("uidNumber") }
-        try search(ldap, base: settings.users.base, scope: settings.users.scope, filter: settings.users.filter, attributes: attributes, references: references) { entry in
+        try search(ldap, base: settings.users.base, scope: settings.users.scope, filter: settings.users.filter, attributes: attributes, references: references, readingAhead: true) { entry in
             if report.skip(entry, as: "user") { return }
             /// The first value as text; a value that is not UTF-8 is reported, not silently emptied.
             func text(_ attribute: String) -> String {
-                guard let first = entry.bytes(attribute).first else { return "" }
+                guard let first = entry.firstValue(attribute) else { return "" }
                 if let value = LDAPEntry.text(first) { return value }
                 report.problems.append("\(entry.dn): '\(attribute)' holds a value that is not valid UTF-8; it is left empty")
                 return ""
@@ -164,13 +164,13 @@ public struct DirectoryPuller {
             }
             var memberOf = Set<String>()
             let memberOfValues = entry.strings("memberOf")
-            if !groupObjects.isEmpty || !memberOfValues.isEmpty {
+            var direct = groupObjects.isEmpty ? [] : memberUids.groups(account: account, uidNumber: memberUids.byNumber ? entry.string("uidNumber") : nil)
+            // A user no group names, by DN, uid or memberOf, is in no group object: no set work, and
+            // no normalized DN (most users of a large directory are in an OU only).
+            if membership.mightList(entry.dn) || !direct.isEmpty || !memberOfValues.isEmpty {
                 let key = try parsed?.normalized ?? DistinguishedName.normalizedText(lenient: entry.dn)
                 let listed = membership.isListed(key)  // some group lists this DN as a member
                 if listed { userDNs.insert(key) }
-                var direct = memberUids.groups(account: account, uidNumber: memberUids.byNumber ? entry.string("uidNumber") : nil)
-                // A user no group names, by DN, uid or memberOf, is in no group object: no set work
-                // (most users of a large directory are in an OU only).
                 if listed || !direct.isEmpty || !memberOfValues.isEmpty {
                     direct.insert(key)
                     for dn in direct { memberOf.formUnion(membership.groups(of: dn)) }
@@ -184,7 +184,7 @@ public struct DirectoryPuller {
             let type = typeRules.first { memberOf.contains($0.dn) }?.type ?? settings.users.accountType.defaultType
             let row = UserRow(
                 account: account, name: text(map.name), email: text(map.email),
-                mobile: text(map.mobile), accountType: type, groupIds: groupIds, disabled: disabled.contains(entry.dn),
+                mobile: text(map.mobile), accountType: type, groupIds: groupIds, disabled: !disabled.isEmpty && disabled.contains(entry.dn),
                 externalId: identity(entry, attribute: map.externalId, what: "user", report: report) ?? "", thirdParty: ["ldapDN": entry.dn])
             userCount += 1
             if let onUser { try onUser(row) } else { users.append(row) }
@@ -220,13 +220,19 @@ public struct DirectoryPuller {
     }
 
     /// A paged search whose referral failure names the referral entries (DN and URL) behind it, and
-    /// which, with `referrals: skip`, reports the referral entries it did not follow.
+    /// which, with `referrals: skip`, reports the referral entries it did not follow. With
+    /// `readingAhead`, libldap reads the next page on another thread while `body` maps this one
+    /// (the users: a million entries).
     private func search(
         _ ldap: LDAPConnection, base: String, scope: SearchScope = .subtree, filter: String, attributes: [String],
-        references: ReferenceHandling, body: (LDAPEntry) throws -> Void
+        references: ReferenceHandling, readingAhead: Bool = false, body: (LDAPEntry) throws -> Void
     ) throws {
         do {
-            try ldap.search(base: base, scope: scope, filter: filter, attributes: attributes, pageSize: settings.pageSize, references: references, body: body)
+            if readingAhead {
+                try ldap.searchReadingAhead(base: base, scope: scope, filter: filter, attributes: attributes, pageSize: settings.pageSize, references: references, body: body)
+            } else {
+                try ldap.search(base: base, scope: scope, filter: filter, attributes: attributes, pageSize: settings.pageSize, references: references, body: body)
+            }
         } catch var error as LDAPError where error.kind == .referral {
             let entries = referralEntries(ldap, base: base)
             if !entries.isEmpty {
@@ -285,12 +291,12 @@ public struct DirectoryPuller {
     /// The value of an identity attribute as text (`objectGUID` as a canonical GUID string); a value
     /// that cannot serve is reported and nil is returned (the DN then serves as the identity).
     private func identity(_ entry: LDAPEntry, attribute: String, what: String, report: PullReport) -> String? {
-        guard let bytes = entry.bytes(attribute).first, !bytes.isEmpty else {
+        guard let bytes = entry.firstValue(attribute), !bytes.isEmpty else {
             if what != "user" { report.notice(.identityFallback, kind: .group, key: entry.dn, "this \(what) has no '\(attribute)'; its id is made from its DN, so renaming or moving it will look like a removal and a new \(what)") }
             return nil
         }
         if attribute.lowercased() == "objectguid" {
-            guard let guid = ActiveDirectory.guidString(bytes) else {
+            guard let guid = ActiveDirectory.guidString(Array(bytes)) else {
                 report.notice(.identityFallback, key: entry.dn, "objectGUID is \(bytes.count) bytes, not 16, so it cannot identify this \(what); \(what == "user" ? "the user is matched by account and DN instead" : "its id is made from its DN")")
                 return nil
             }
@@ -303,8 +309,9 @@ public struct DirectoryPuller {
         return text
     }
 
-    /// The text after a DN's first unescaped comma: its parent, as the server wrote it.
-    static func parentText(of dn: String) -> String {
+    /// The text after a DN's first unescaped comma: its parent, as the server wrote it (a slice
+    /// of `dn`: no copy for each of a million users).
+    static func parentText(of dn: String) -> Substring {
         let bytes = dn.utf8
         var escaped = false
         for index in bytes.indices {
@@ -314,7 +321,7 @@ public struct DirectoryPuller {
             } else if byte == UInt8(ascii: "\\") {
                 escaped = true
             } else if byte == UInt8(ascii: ",") {
-                return String(dn[bytes.index(after: index)...])
+                return dn[bytes.index(after: index)...]
             }
         }
         return ""
@@ -351,14 +358,13 @@ final class PullReport {
 
     /// Skips and reports an alias or referral entry that matched a search; returns whether it did.
     func skip(_ entry: LDAPEntry, as what: String) -> Bool {
-        let classes = entry.strings("objectClass").map { $0.lowercased() }
-        if classes.contains("alias") {
+        if entry.hasValue("objectClass", ignoringCase: "alias") {
             if let dn = try? DistinguishedName(lenient: entry.dn) { aliases.insert(dn.normalized) }
             let target = entry.string("aliasedObjectName").map { " (it points to \($0))" } ?? ""
             notice(.entrySkipped, kind: what == "user" ? .user : .group, key: entry.dn, "an alias entry\(target) matched the \(what) search; aliases are never users or groups, so it was skipped")
             return true
         }
-        if classes.contains("referral") {
+        if entry.hasValue("objectClass", ignoringCase: "referral") {
             notice(.entrySkipped, kind: what == "user" ? .user : .group, key: entry.dn, "a referral entry matched the \(what) search; it is not a \(what), so it was skipped")
             return true
         }
@@ -394,11 +400,22 @@ struct GroupObject {
 /// Cycles (A in B, B in A) are harmless: each group is visited once.
 struct NestedMembership {
     private var parents: [String: [String]] = [:]  // member DN → groups listing it
+    /// The digests of the member DNs (`DistinguishedName.digest`), to rule most users out cheaply.
+    private var memberDigests = Set<UInt64>()
 
     init(groups: [String: GroupObject]) {
         for (groupDN, group) in groups {
             for member in group.members { parents[member.normalized, default: []].append(groupDN) }
         }
+        memberDigests = Set(parents.keys.map(DistinguishedName.digest(ofNormalized:)))
+    }
+
+    /// False when no group lists the DN as the server wrote it; true when one might. A plain DN's
+    /// digest is made from its bytes, without building its normalized text or looking it up.
+    func mightList(_ serverDN: String) -> Bool {
+        guard !parents.isEmpty else { return false }
+        guard let digest = DistinguishedName.normalizedDigest(ofPlain: serverDN) else { return true }
+        return memberDigests.contains(digest)
     }
 
     /// Whether some group lists `dn` (normalized) as a member.

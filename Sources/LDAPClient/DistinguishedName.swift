@@ -48,11 +48,36 @@ public struct DistinguishedName: Sendable, Hashable, CustomStringConvertible {
         return try DistinguishedName(lenient: text).normalized
     }
 
+    /// A digest of normalized DN text (FNV-1a over its bytes), for sets that answer "might this DN
+    /// be one of them?" without comparing strings.
+    public static func digest(ofNormalized text: String) -> UInt64 {
+        var text = text
+        return text.withUTF8 { bytes in bytes.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 } }
+    }
+
+    /// `digest(ofNormalized:)` of the DN's normalized text, made from its bytes without building
+    /// that text: a plain DN's normalized text is its lowercased text. Nil for a DN that is not
+    /// plain (normalize it instead).
+    public static func normalizedDigest(ofPlain text: String) -> UInt64? {
+        var text = text
+        return text.withUTF8 { bytes in
+            guard isPlain(bytes) else { return nil }
+            return bytes.reduce(0xcbf2_9ce4_8422_2325) { digest, byte in
+                (digest ^ UInt64(byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte)) &* 0x100_0000_01b3
+            }
+        }
+    }
+
     private static func isPlain(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8(isPlain)
+    }
+
+    private static func isPlain(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         var inType = true
         var start = true  // at the first byte of a type or value
         var last: UInt8 = 0
-        for byte in text.utf8 {
+        for byte in bytes {
             switch byte {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"): break
             case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"): if inType && start { return false }

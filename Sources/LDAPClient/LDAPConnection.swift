@@ -117,50 +117,6 @@ public enum SearchScope: Sendable {
     }
 }
 
-/// One directory entry: its DN and its attributes' raw values (binary-safe: `objectGUID`).
-public struct LDAPEntry: Sendable {
-    public var dn: String
-    /// Attribute names as the server sent them, with their values, in order.
-    public var attributes: [(name: String, values: [[UInt8]])]
-
-    /// The values of an attribute (name compared case-insensitively, as LDAP does), as bytes.
-    public func bytes(_ name: String) -> [[UInt8]] {
-        attributes.first { Self.sameName($0.name, name) }?.values ?? []
-    }
-
-    /// ASCII case-insensitive equality (attribute descriptions are ASCII), without Foundation.
-    static func sameName(_ a: String, _ b: String) -> Bool {
-        if a == b { return true }
-        var a = a, b = b
-        guard a.utf8.count == b.utf8.count else { return false }
-        return a.withUTF8 { x in
-            b.withUTF8 { y in
-                for index in 0..<x.count where x[index] != y[index] {
-                    let lower = x[index] | 0x20
-                    guard lower == y[index] | 0x20, lower >= 0x61, lower <= 0x7A else { return false }
-                }
-                return true
-            }
-        }
-    }
-
-    /// The values of an attribute as UTF-8 strings (invalid UTF-8 values are left out).
-    public func strings(_ name: String) -> [String] {
-        bytes(name).compactMap(Self.text)
-    }
-
-    /// A value as text when it is valid UTF-8, else nil. ASCII values (most of a directory) skip
-    /// Swift's generic validation, which was a tenth of a million-user pull.
-    public static func text(_ value: [UInt8]) -> String? {
-        value.withUnsafeBufferPointer { bytes in
-            bytes.contains { $0 >= 0x80 } ? String(validating: bytes, as: UTF8.self) : String(decoding: bytes, as: UTF8.self)
-        }
-    }
-
-    /// The first value of an attribute as a string.
-    public func string(_ name: String) -> String? { strings(name).first }
-}
-
 /// One connection to a directory server over libldap. Not thread-safe by design (`Sendable` is not
 /// claimed): libldap handles must not be used from two threads at once, so the compiler keeps a
 /// connection on the task that made it.
@@ -597,40 +553,45 @@ public final class LDAPConnection {
     }
 
     /// Reads an entry straight from its BER encoding, attribute by attribute as the server sent
-    /// them. An attribute the server sends in two places (slapadd keeps interleaved lines that way)
-    /// is merged into one with every value: looking values up by name would return only the first.
+    /// them. Names and values are read in place and copied once, into the entry: nothing is
+    /// allocated for each attribute (`ldap_get_attribute_ber` allocates an array for each). An
+    /// attribute the server sends in two places (slapadd keeps interleaved lines that way) is
+    /// merged into one with every value (`LDAPEntry.attributeIndex`).
     private func read(_ message: OpaquePointer) -> LDAPEntry {
         var ber: OpaquePointer?
         var dnValue = berval(bv_len: 0, bv_val: nil)
-        guard ldap_get_dn_ber(handle, message, &ber, &dnValue) == LDAP_SUCCESS else {
+        guard ldap_get_dn_ber(handle, message, &ber, &dnValue) == LDAP_SUCCESS, let ber else {
             if let ber { ber_free(ber, 0) }
-            return LDAPEntry(dn: "", attributes: [])
+            return LDAPEntry(dn: "")
         }
-        defer { if let ber { ber_free(ber, 0) } }
-        let dn = dnValue.bv_val.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: Int(dnValue.bv_len)), as: UTF8.self) } ?? ""
-        var attributes: [(name: String, values: [[UInt8]])] = []
-        while true {
+        defer { ber_free(ber, 0) }
+        var entry = LDAPEntry(dn: Self.text(dnValue))
+        var length: ber_len_t = 0
+        // PartialAttributeList ::= SEQUENCE OF SEQUENCE { type, vals SET OF value }; the element
+        // holds only the list's bytes (ldap_get_dn_ber limits it), so the end is "no next tag".
+        while ber_peek_tag(ber, &length) != Self.berDefault, ber_skip_tag(ber, &length) != Self.berDefault {
             var name = berval(bv_len: 0, bv_val: nil)
-            var list: UnsafeMutablePointer<berval>?
-            guard ldap_get_attribute_ber(handle, message, ber, &name, &list) == LDAP_SUCCESS, let nameBytes = name.bv_val else { break }
-            var values: [[UInt8]] = []
-            if let list {
-                var index = 0
-                while let pointer = list[index].bv_val {
-                    let length = Int(list[index].bv_len)
-                    values.append(length == 0 ? [] : Array(UnsafeRawBufferPointer(start: pointer, count: length)))
-                    index += 1
-                }
-                ber_memfree(list)
-            }
-            let attribute = String(decoding: UnsafeRawBufferPointer(start: nameBytes, count: Int(name.bv_len)), as: UTF8.self)
-            if let existing = attributes.firstIndex(where: { LDAPEntry.sameName($0.name, attribute) }) {
-                attributes[existing].values += values
-            } else {
-                attributes.append((attribute, values))
+            guard ber_get_stringbv(ber, &name, LBER_BV_NOTERM) != Self.berDefault, name.bv_val != nil else { break }
+            let attribute = entry.attributeIndex(Self.text(name))
+            var last: UnsafeMutablePointer<CChar>?
+            var tag = ber_first_element(ber, &length, &last)
+            while tag != Self.berDefault, let end = last {
+                var value = berval(bv_len: 0, bv_val: nil)
+                guard ber_get_stringbv(ber, &value, LBER_BV_NOTERM) != Self.berDefault else { return entry }
+                entry.append(UnsafeRawBufferPointer(start: value.bv_val, count: Int(value.bv_len)), to: attribute)
+                tag = ber_next_element(ber, &length, end)
             }
         }
-        return LDAPEntry(dn: dn, attributes: attributes)
+        return entry
+    }
+
+    /// liblber's LBER_DEFAULT, `(ber_tag_t) -1`: "no element" (Swift cannot import the cast).
+    private static let berDefault = ber_tag_t.max
+
+    /// A BER string (a DN, an attribute name) as text.
+    private static func text(_ value: berval) -> String {
+        guard let bytes = value.bv_val else { return "" }
+        return String(decoding: UnsafeRawBufferPointer(start: bytes, count: Int(value.bv_len)), as: UTF8.self)
     }
 }
 

@@ -28,7 +28,20 @@ struct DistinguishedNameTests {
         "cn=#41,dc=x", "cn=R\\C3\\A9seau,dc=x", "cn=Müller,dc=x", "2.5.4.3=a,dc=x", "cn=\"Smith, John\",dc=x", "cn=a;dc=x",
     ])
     func plainDNsNormaliseAsAFullParseDoes(text: String) throws {
-        #expect(try DistinguishedName.normalizedText(lenient: text) == DistinguishedName(lenient: text).normalized)
+        let normalized = try DistinguishedName(lenient: text).normalized
+        #expect(try DistinguishedName.normalizedText(lenient: text) == normalized)
+        // The pull's digest of a plain DN, made without normalizing it, is the normalized text's.
+        if let digest = DistinguishedName.normalizedDigest(ofPlain: text) {
+            #expect(digest == DistinguishedName.digest(ofNormalized: normalized))
+        }
+    }
+
+    @Test func plainDNsHaveADigestAndOthersLeaveItToANormalization() {
+        #expect(DistinguishedName.normalizedDigest(ofPlain: "CN=John Smith,OU=Sales,DC=Example,DC=COM") == DistinguishedName.digest(ofNormalized: "cn=john smith,ou=sales,dc=example,dc=com"))
+        #expect(DistinguishedName.normalizedDigest(ofPlain: "uid=a,dc=x") != DistinguishedName.normalizedDigest(ofPlain: "uid=b,dc=x"))
+        for text in ["CN=Smith\\, John,DC=x", "cn=Müller,dc=x", "CN=A, DC=Example", "cn=#41,dc=x"] {
+            #expect(DistinguishedName.normalizedDigest(ofPlain: text) == nil, "\(text)")
+        }
     }
 
     @Test(arguments: ["cn", "cn=a,", "=a", "cn=a,,dc=x", "cn=a\\"])

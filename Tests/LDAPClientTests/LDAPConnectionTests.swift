@@ -51,6 +51,42 @@ final class LDAPConnectionTests {
         #expect(people.first?.bytes("cn").isEmpty == true)
     }
 
+    /// Reading ahead on another thread hands over the same entries, in the same order, with
+    /// every value; a failing body stops the reading and its own error comes back; a failing
+    /// search comes back after the entries before it.
+    @Test func readingAheadGivesTheSameEntriesAndStopsOnAFailure() throws {
+        let ldap = try connection()
+        try ldap.bind(.simple(dn: slapd.adminDN, password: slapd.adminPassword))
+        let base = "ou=People,\(slapd.suffix)"
+        let plain = try ldap.searchAll(base: base, filter: "(objectClass=inetOrgPerson)", attributes: ["uid", "mail", "objectClass"], pageSize: 7)
+        var ahead: [LDAPEntry] = []
+        let count = try ldap.searchReadingAhead(base: base, filter: "(objectClass=inetOrgPerson)", attributes: ["uid", "mail", "objectClass"], pageSize: 7) { ahead.append($0) }
+        #expect(count == 300)
+        #expect(ahead.map(\.dn) == plain.map(\.dn))
+        #expect(ahead.map { $0.strings("objectClass") } == plain.map { $0.strings("objectClass") })
+        #expect(ahead.map { $0.string("mail") } == plain.map { $0.string("mail") })
+
+        struct Stop: Error {}
+        var seen = 0
+        #expect(throws: Stop.self) {
+            try ldap.searchReadingAhead(base: base, filter: "(objectClass=inetOrgPerson)", attributes: ["uid"], pageSize: 7) { _ in
+                seen += 1
+                if seen == 10 { throw Stop() }
+            }
+        }
+        #expect(seen == 10)
+        // The connection is free again once the reading stopped.
+        #expect(try ldap.searchAll(base: slapd.suffix, filter: LDAPFilter.equals("uid", "user1")).count == 1)
+
+        let reader = try connection()
+        try reader.bind(.simple(dn: slapd.readerDN, password: slapd.readerPassword))
+        seen = 0
+        #expect {
+            try reader.searchReadingAhead(base: self.slapd.suffix, filter: "(objectClass=inetOrgPerson)", attributes: ["uid"], pageSize: 30) { _ in seen += 1 }
+        } throws: { ($0 as? LDAPError)?.kind == .sizeLimitExceeded }
+        #expect(seen > 0 && seen < 300)
+    }
+
     @Test func sizeLimitForANonAdminBindIsAnErrorNotAShortResult() throws {
         let ldap = try connection()
         try ldap.bind(.simple(dn: slapd.readerDN, password: slapd.readerPassword))

@@ -79,8 +79,9 @@ struct PullCommand: ParsableCommand {
         }
         let pulled: PulledDatasets
         if let output {
-            // The users are written as the pull maps them, 10,000 rows at a time: a million users
-            // are never in memory at once. The file appears whole when the pull is complete, or not.
+            // The users are written as the pull maps them, 10,000 rows at a time, on this thread
+            // while the pull goes on on another: a million users are never in memory at once. The
+            // file appears whole when the pull is complete, or not.
             pulled = try report { () throws(AppError) in
                 func cannotWrite(_ error: Error) -> AppError {
                     AppError(.storeUnavailable, "cannot write to \(output): \(error.localizedDescription)")
@@ -89,11 +90,11 @@ struct PullCommand: ParsableCommand {
                 do {
                     try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
                     try PrivateFile.write(to: output + "/users.jsonl") { append in
-                        result = try app.pullFromDirectory(inBatches: { (batch) throws(AppError) in
-                            do { try append(JSONLinesWriter.lines(batch)) } catch { throw cannotWrite(error) }
+                        result = try app.pullFromDirectory(inBatches: { batch in
+                            do { try append(JSONLinesWriter.bytes(batch)) } catch { throw cannotWrite(error) }
                         })
                     }
-                    try PrivateFile.write(JSONLinesWriter.lines(result?.groups ?? []), to: output + "/groups.jsonl")
+                    try PrivateFile.write(JSONLinesWriter.bytes(result?.groups ?? []), to: output + "/groups.jsonl")
                 } catch let error as AppError {
                     throw error  // the pull's, or a batch that could not be written
                 } catch {

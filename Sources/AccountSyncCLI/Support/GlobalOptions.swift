@@ -58,13 +58,13 @@ func printError(_ message: String) {
 /// Files that hold personal data (names, emails, DNs): written 0600 whatever the umask, through a
 /// temporary file and a rename, so a reader never sees half of one.
 enum PrivateFile {
-    static func write(_ text: String, to path: String) throws {
-        try write(to: path) { append in try append(text) }
+    static func write(_ bytes: [UInt8], to path: String) throws {
+        try write(to: path) { append in try append(bytes) }
     }
 
     /// Writes the pieces `produce` hands over one after the other, so that a large file (a
     /// million users as JSON Lines) is never one string in memory; the file appears whole or not.
-    static func write(to path: String, _ produce: (@escaping (String) throws -> Void) throws -> Void) throws {
+    static func write(to path: String, _ produce: (@escaping ([UInt8]) throws -> Void) throws -> Void) throws {
         let temporary = path + ".tmp-\(getpid())"
         guard FileManager.default.createFile(atPath: temporary, contents: nil, attributes: [.posixPermissions: 0o600]),
             let handle = FileHandle(forWritingAtPath: temporary)
@@ -72,7 +72,7 @@ enum PrivateFile {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temporary])
         }
         do {
-            try produce { piece in try handle.write(contentsOf: Data(piece.utf8)) }
+            try produce { piece in try handle.write(contentsOf: piece) }
             try handle.close()
         } catch {
             try? handle.close()
