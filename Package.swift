@@ -95,6 +95,7 @@ let package = Package(
         .testTarget(name: "AccountSyncConfigTests", dependencies: ["AccountSyncConfig", "SyncCore", "SlapdFixture"]),
         .testTarget(name: "SyncStoreTests", dependencies: [
             "SyncStore", "SyncCore", "AccountSyncApp", "DirectoryConnector", .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "AccountSyncServerTests", dependencies: [
             "AccountSyncServer", "AccountSyncApp", "AccountSyncConfig", "SyncCore", "SyncStore", "SlapdFixture",

@@ -383,7 +383,7 @@ public struct AccountSync: Sendable {
         if let name = config.usersDataset {
             var result: PulledDatasets?
             try store.replaceDataset(name: name, kind: .users, source: origin) { writer in
-                let pulled = try pullFromDirectory(inBatches: { batch in try writer.append(EncodedRows(users: batch)) })
+                let pulled = try pullFromDirectory(inBatches: { batch in try writer.append(EncodedRows(users: batch, withTexts: false)) })
                 // Before the dataset's transaction commits: a refusal stores nothing.
                 try refuseEmpty(pulled, if: refusingEmpty)
                 result = pulled

@@ -70,7 +70,8 @@ extension AccountStore {
             return try writeChanged(insert) { offset, values in
                 let row = rows[offset]
                 values.text(row.account); values.text(row.name); values.text(row.email); values.text(row.mobile); values.text(row.accountType)
-                values.text(groupIds[offset]); values.bool(row.disabled); values.text(row.externalId); values.text(thirdParty[offset])
+                values.text(groupIds?[offset] ?? GroupIdsCoding.encode(row.groupIds)); values.bool(row.disabled); values.text(row.externalId)
+                values.text(thirdParty?[offset] ?? ThirdPartyCoding.encode(row.thirdParty))
             }
         case .groups(let rows, let thirdParty):
             let insert = try BulkStatement(db, sql: """
@@ -79,7 +80,8 @@ extension AccountStore {
                 """)
             return try writeChanged(insert) { offset, values in
                 let row = rows[offset]
-                values.text(row.groupId); values.text(row.name); values.text(row.parentGroupId); values.text(row.externalId); values.text(thirdParty[offset])
+                values.text(row.groupId); values.text(row.name); values.text(row.parentGroupId); values.text(row.externalId)
+                values.text(thirdParty?[offset] ?? ThirdPartyCoding.encode(row.thirdParty))
             }
         }
     }
@@ -259,37 +261,32 @@ public final class DatasetWriter {
     public func append(groups: [GroupRow]) throws(StoreError) { try append(EncodedRows(groups: groups)) }
 }
 
-/// Dataset rows as the store keeps them: the texts of their list and map columns and each row's
-/// digest, worked out once and on whichever thread makes them, so that an import's reading
-/// thread does this work and its writing thread only writes (the writer was the slower of the two).
+/// Dataset rows as the store keeps them: each row's digest, and, when asked for, the texts of
+/// their list and map columns, worked out on whichever thread makes them: an import's reading
+/// thread does this work, so that its writing thread only writes (the writer was the slower of
+/// the two). Without the texts, the writer makes them only for the rows it writes: a daily pull
+/// of a million unchanged people makes none.
 public struct EncodedRows: Sendable {
     enum Rows {
-        case users([UserRow], groupIds: [String], thirdParty: [String])
-        case groups([GroupRow], thirdParty: [String])
+        case users([UserRow], groupIds: [String]?, thirdParty: [String]?)
+        case groups([GroupRow], thirdParty: [String]?)
     }
 
     let rows: Rows
     let digests: [Int64]
 
-    public init(users: [UserRow]) {
+    public init(users: [UserRow], withTexts: Bool = true) {
         var digest = RowDigest()
-        let groupIds = users.map { GroupIdsCoding.encode($0.groupIds) }
-        let thirdParty = users.map { ThirdPartyCoding.encode($0.thirdParty) }
-        digests = users.indices.map { index in
-            let row = users[index]
-            return digest.of([row.account, row.name, row.email, row.mobile, row.accountType, groupIds[index], row.disabled ? "1" : "0", row.externalId, thirdParty[index]])
-        }
-        rows = .users(users, groupIds: groupIds, thirdParty: thirdParty)
+        digests = users.indices.map { digest.of(users[$0]) }
+        rows = .users(
+            users, groupIds: withTexts ? users.map { GroupIdsCoding.encode($0.groupIds) } : nil,
+            thirdParty: withTexts ? users.map { ThirdPartyCoding.encode($0.thirdParty) } : nil)
     }
 
     public init(groups: [GroupRow]) {
         var digest = RowDigest()
-        let thirdParty = groups.map { ThirdPartyCoding.encode($0.thirdParty) }
-        digests = groups.indices.map { index in
-            let row = groups[index]
-            return digest.of([row.groupId, row.name, row.parentGroupId, row.externalId, thirdParty[index]])
-        }
-        rows = .groups(groups, thirdParty: thirdParty)
+        digests = groups.indices.map { digest.of(groups[$0]) }
+        rows = .groups(groups, thirdParty: groups.map { ThirdPartyCoding.encode($0.thirdParty) })
     }
 
     public var count: Int { digests.count }
@@ -298,18 +295,42 @@ public struct EncodedRows: Sendable {
 /// A stable 64-bit digest of a stored row's column texts (the first 8 bytes of their SHA-256,
 /// each text length-prefixed so that no two rows share an encoding). Stable across processes and
 /// versions, unlike Swift's seeded `Hasher`; a cryptographic hash, so that no one can make a
-/// changed row of theirs look unchanged.
+/// changed row of theirs look unchanged. The list and map columns are encoded straight into the
+/// digested bytes, without making their texts.
 struct RowDigest {
     private var buffer: [UInt8] = []
 
-    mutating func of(_ texts: [String]) -> Int64 {
+    mutating func of(_ row: UserRow) -> Int64 {
         buffer.removeAll(keepingCapacity: true)
-        for text in texts {
-            let count = UInt32(truncatingIfNeeded: text.utf8.count)
-            withUnsafeBytes(of: count.littleEndian) { buffer.append(contentsOf: $0) }
-            buffer.append(contentsOf: text.utf8)
-        }
-        let hash = SHA256.hash(data: buffer)
-        return hash.withUnsafeBytes { $0.loadUnaligned(as: Int64.self) }
+        text(row.account); text(row.name); text(row.email); text(row.mobile); text(row.accountType)
+        encoded { GroupIdsCoding.encode(row.groupIds, into: &$0) }
+        text(row.disabled ? "1" : "0"); text(row.externalId)
+        encoded { ThirdPartyCoding.encode(row.thirdParty, into: &$0) }
+        return finish()
+    }
+
+    mutating func of(_ row: GroupRow) -> Int64 {
+        buffer.removeAll(keepingCapacity: true)
+        text(row.groupId); text(row.name); text(row.parentGroupId); text(row.externalId)
+        encoded { ThirdPartyCoding.encode(row.thirdParty, into: &$0) }
+        return finish()
+    }
+
+    private mutating func text(_ value: String) {
+        withUnsafeBytes(of: UInt32(truncatingIfNeeded: value.utf8.count).littleEndian) { buffer.append(contentsOf: $0) }
+        buffer.append(contentsOf: value.utf8)
+    }
+
+    /// A text written by `encode`, length-prefixed like the others: the length is filled in after.
+    private mutating func encoded(_ encode: (inout [UInt8]) -> Void) {
+        let start = buffer.count
+        buffer.append(contentsOf: [0, 0, 0, 0])
+        encode(&buffer)
+        let length = UInt32(truncatingIfNeeded: buffer.count - start - 4).littleEndian
+        withUnsafeBytes(of: length) { for (offset, byte) in $0.enumerated() { buffer[start + offset] = byte } }
+    }
+
+    private func finish() -> Int64 {
+        SHA256.hash(data: buffer).withUnsafeBytes { $0.loadUnaligned(as: Int64.self) }
     }
 }

@@ -76,13 +76,25 @@ public final class AccountStore: Sendable {
 /// empty for none. Stores written before read back as ';'-separated text.
 enum GroupIdsCoding {
     static func encode(_ ids: [String]) -> String {
-        guard !ids.isEmpty else { return "" }
+        var bytes: [UInt8] = []
+        encode(ids, into: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends the text `encode` gives, as UTF-8 (a row's digest is made of these bytes).
+    static func encode(_ ids: [String], into bytes: inout [UInt8]) {
+        guard !ids.isEmpty else { return }
         // Fast path (a million rows): ids without quotes, backslashes or control characters.
-        if ids.allSatisfy({ !$0.utf8.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C } }) {
-            return "[\"" + ids.joined(separator: "\",\"") + "\"]"
+        if ids.allSatisfy({ !needsEscaping($0, slash: false) }) {
+            bytes.append(contentsOf: "[\"".utf8)
+            for (index, id) in ids.enumerated() {
+                if index > 0 { bytes.append(contentsOf: "\",\"".utf8) }
+                bytes.append(contentsOf: id.utf8)
+            }
+            bytes.append(contentsOf: "\"]".utf8)
+        } else if let data = try? JSONSerialization.data(withJSONObject: ids) {
+            bytes.append(contentsOf: data)
         }
-        guard let data = try? JSONSerialization.data(withJSONObject: ids) else { return "" }
-        return String(decoding: data, as: UTF8.self)
     }
 
     static func decode(_ text: String) -> [String] {
@@ -105,20 +117,35 @@ enum GroupIdsCoding {
 /// JSONSerialization's (which escapes `/`, so such text takes the general path).
 enum ThirdPartyCoding {
     static func encode(_ map: [String: String]) -> String {
-        guard !map.isEmpty else { return "" }
-        if map.allSatisfy({ isPlain($0.key) && isPlain($0.value) }) {
-            var text = "{"
+        var bytes: [UInt8] = []
+        encode(map, into: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends the text `encode` gives, as UTF-8 (a row's digest is made of these bytes).
+    static func encode(_ map: [String: String], into bytes: inout [UInt8]) {
+        guard !map.isEmpty else { return }
+        if map.count == 1, let (system, id) = map.first, isPlain(system), isPlain(id) {
+            // The usual map: one key (`ldapDN`), nothing to sort.
+            append(system, id, first: true, into: &bytes)
+            bytes.append(UInt8(ascii: "}"))
+        } else if map.allSatisfy({ isPlain($0.key) && isPlain($0.value) }) {
             for (index, (system, id)) in map.sorted(by: { $0.key < $1.key }).enumerated() {
-                text += index == 0 ? "\"" : ",\""
-                text += system
-                text += "\":\""
-                text += id
-                text += "\""
+                append(system, id, first: index == 0, into: &bytes)
             }
-            return text + "}"
+            bytes.append(UInt8(ascii: "}"))
+        } else if let data = try? JSONSerialization.data(withJSONObject: map, options: [.sortedKeys]) {
+            bytes.append(contentsOf: data)
         }
-        guard let data = try? JSONSerialization.data(withJSONObject: map, options: [.sortedKeys]) else { return "" }
-        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// `{"system":"id"` for the first pair, `,"system":"id"` for the others.
+    private static func append(_ system: String, _ id: String, first: Bool, into bytes: inout [UInt8]) {
+        bytes.append(contentsOf: (first ? "{\"" : ",\"").utf8)
+        bytes.append(contentsOf: system.utf8)
+        bytes.append(contentsOf: "\":\"".utf8)
+        bytes.append(contentsOf: id.utf8)
+        bytes.append(UInt8(ascii: "\""))
     }
 
     static func decode(_ text: String) -> [String: String] {
@@ -139,6 +166,14 @@ enum ThirdPartyCoding {
 
     /// Text JSON writes as it is: no control character, quote, backslash or slash.
     private static func isPlain(_ text: String) -> Bool {
-        !text.utf8.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x2F }
+        !needsEscaping(text, slash: true)
     }
+}
+
+/// Whether JSON text would escape a byte of `text`: a control character, a quote, a backslash,
+/// or (with `slash`, as JSONSerialization does) a slash. Reads the bytes in place: this is asked
+/// of every row of a million-row dataset.
+func needsEscaping(_ text: String, slash: Bool) -> Bool {
+    func check(_ byte: UInt8) -> Bool { byte < 0x20 || byte == 0x22 || byte == 0x5C || (slash && byte == 0x2F) }
+    return text.utf8.withContiguousStorageIfAvailable { $0.contains(where: check) } ?? text.utf8.contains(where: check)
 }

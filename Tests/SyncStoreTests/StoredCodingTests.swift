@@ -1,4 +1,6 @@
+import Crypto
 import Foundation
+import SyncCore
 @testable import SyncStore
 import Testing
 
@@ -29,6 +31,30 @@ import Testing
         #expect(ThirdPartyCoding.decode(#"{"ldapDN":"cn=a\/b,dc=x"}"#) == ["ldapDN": "cn=a/b,dc=x"])
         #expect(ThirdPartyCoding.decode(#"{"a":"1","b":"2"}"#) == ["a": "1", "b": "2"])
         #expect(ThirdPartyCoding.decode("not json") == [:])
+    }
+
+    /// A row's digest is the first 8 bytes of the SHA-256 of its column texts as stored, each
+    /// length-prefixed: what stores written by earlier versions hold, so that they still settle.
+    @Test func aRowsDigestIsThatOfItsStoredTexts() {
+        func reference(_ texts: [String]) -> Int64 {
+            var bytes: [UInt8] = []
+            for text in texts {
+                withUnsafeBytes(of: UInt32(text.utf8.count).littleEndian) { bytes.append(contentsOf: $0) }
+                bytes.append(contentsOf: text.utf8)
+            }
+            return SHA256.hash(data: bytes).withUnsafeBytes { $0.loadUnaligned(as: Int64.self) }
+        }
+        var digest = RowDigest()
+        for (index, map) in Self.maps.enumerated() {
+            let ids = [[], ["eng"], ["ou-1", "grp-2", ""], ["with \"quote\"", "back\\slash"]][index % 4]
+            let user = UserRow(account: "ann\(index)", name: "Ann Ärger", email: "", mobile: "+86 1", accountType: "Regular User", groupIds: ids, disabled: index % 2 == 0, externalId: "g-\(index)", thirdParty: map)
+            #expect(digest.of(user) == reference([
+                user.account, user.name, user.email, user.mobile, user.accountType, GroupIdsCoding.encode(ids), user.disabled ? "1" : "0", user.externalId,
+                ThirdPartyCoding.encode(map),
+            ]))
+            let group = GroupRow(groupId: "g\(index)", name: "Sales", parentGroupId: "", externalId: "x", thirdParty: map)
+            #expect(digest.of(group) == reference([group.groupId, group.name, group.parentGroupId, group.externalId, ThirdPartyCoding.encode(map)]))
+        }
     }
 
     @Test func groupIdsReadBackAsWritten() {
