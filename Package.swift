@@ -41,9 +41,11 @@ let package = Package(
             "SyncCore", "DirectoryConnector", "LDAPClient",
             .product(name: "Yams", package: "Yams"),
         ]),
+        // Process-wide SQLite settings (sqlite3_config is variadic: C).
+        .target(name: "SQLiteTuning", linkerSettings: [.linkedLibrary("sqlite3")]),
         // Persistence: the SQLite account store (GRDB).
         .target(name: "SyncStore", dependencies: [
-            "SyncCore",
+            "SyncCore", "SQLiteTuning",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "GRDBSQLite", package: "GRDB.swift"),  // binding values directly (BulkStatement)
             .product(name: "Crypto", package: "swift-crypto"),  // dataset row digests

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SQLiteTuning
 import SyncCore
 
 /// The account store: datasets, users, groups, memberships, resources, the Update History and the
@@ -13,8 +14,14 @@ public final class AccountStore: Sendable {
     /// writer; writes are one at a time.
     let queue: DatabasePool
 
+    /// SQLite's process-wide settings, made once before the first connection opens: at 1,000,000
+    /// rows, SQLite's mutexes (taken on every call and every allocation in Debian's build) were a
+    /// tenth of an import's writing thread. When something opened SQLite first, they stay off.
+    private static let tuned: Bool = sqlite_tuning_apply() == 1
+
     /// Opens (and if needed creates and migrates) the store at `path`.
     public init(path: String) throws(StoreError) {
+        _ = Self.tuned
         self.path = path
         var configuration = GRDB.Configuration()
         configuration.busyMode = .timeout(10)

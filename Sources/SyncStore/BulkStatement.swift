@@ -7,24 +7,33 @@ import GRDBSQLite
 /// boxing was a third of the write. Errors are GRDB's `DatabaseError`s, as from GRDB itself.
 /// It steps the statement past GRDB, so GRDB's transaction observers would not see these writes:
 /// the store registers none.
-struct BulkStatement {
+///
+/// A row's texts are copied into one buffer that the statement owns and bound from there: SQLite
+/// then keeps no copy of its own (Debian's SQLite, built without lookaside, allocated one for
+/// every text of every row).
+final class BulkStatement {
     private let statement: Statement
     private let db: Database
+    private let texts = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 8)
 
     init(_ db: Database, sql: String) throws {
         self.db = db
         statement = try db.cachedStatement(sql: sql)
     }
 
+    deinit {
+        texts.deallocate()
+    }
+
     /// Binds the values `bind` gives, in order, and runs the statement once.
     func execute(_ bind: (inout Values) -> Void) throws {
         let handle = statement.sqliteStatement
-        var values = Values(handle: handle)
+        var values = Values(handle: handle, texts: texts)
         bind(&values)
         let code = sqlite3_step(handle)
         let message = code == SQLITE_DONE ? nil : String(cString: sqlite3_errmsg(db.sqliteConnection))
         sqlite3_reset(handle)
-        sqlite3_clear_bindings(handle)
+        sqlite3_clear_bindings(handle)  // before the buffer is written again: no binding points into it
         if let message {
             throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
         }
@@ -34,23 +43,34 @@ struct BulkStatement {
     struct Values {
         let handle: SQLiteStatement
         private var index: Int32 = 1
+        /// The statement's text buffer, and how much of it this row's texts use.
+        private let texts: UnsafeMutableRawBufferPointer
+        private var used = 0
         private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+        private static let unmanaged = unsafeBitCast(0, to: sqlite3_destructor_type.self)
 
-        init(handle: SQLiteStatement) {
+        init(handle: SQLiteStatement, texts: UnsafeMutableRawBufferPointer) {
             self.handle = handle
+            self.texts = texts
         }
 
         mutating func text(_ value: String) {
             var value = value
             value.withUTF8 { bytes in
-                // SQLITE_TRANSIENT: SQLite copies the bytes before this call returns. An empty
-                // string may have no address, and a nil address would bind NULL, not ''.
-                if let base = bytes.baseAddress, !bytes.isEmpty {
-                    base.withMemoryRebound(to: CChar.self, capacity: bytes.count) { pointer in
+                if bytes.isEmpty {
+                    // An empty string may have no address, and a nil address would bind NULL, not ''.
+                    _ = sqlite3_bind_text(handle, index, "", 0, Self.transient)
+                } else if let base = texts.baseAddress, used + bytes.count <= texts.count {
+                    // SQLITE_STATIC: bound from the statement's buffer, which outlives the step.
+                    let copy = base + used
+                    copy.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+                    used += bytes.count
+                    _ = sqlite3_bind_text(handle, index, copy.assumingMemoryBound(to: CChar.self), Int32(bytes.count), Self.unmanaged)
+                } else {
+                    // Longer than the buffer has left: SQLITE_TRANSIENT, SQLite copies the bytes.
+                    bytes.baseAddress!.withMemoryRebound(to: CChar.self, capacity: bytes.count) { pointer in
                         _ = sqlite3_bind_text(handle, index, pointer, Int32(bytes.count), Self.transient)
                     }
-                } else {
-                    _ = sqlite3_bind_text(handle, index, "", 0, Self.transient)
                 }
             }
             index += 1
