@@ -33,9 +33,10 @@ struct CSVReader {
     /// held as records (a mapped file's bytes go straight to rows).
     func forEachRecord(_ bytes: UnsafeRawBufferPointer, _ body: (Record) throws(DatasetFileError) -> Void) throws(DatasetFileError) {
         var fields: [String] = []
-        var field: [UInt8] = []
+        var field: [UInt8] = []  // a quoted field's bytes, unquoted
         var index = 0
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { index = 3 }
+        var fieldStart = index  // an unquoted field is the bytes from here to its end, read in place
         var line = 1
         var recordLine = 1
         var inQuotes = false
@@ -43,10 +44,12 @@ struct CSVReader {
         var fieldWasQuoted = false
         let count = bytes.count
 
-        func finishField() throws(DatasetFileError) {
-            // ASCII (most fields) is valid UTF-8 as it is: no generic validation for it.
-            let ascii = field.withUnsafeBufferPointer { bytes in !bytes.contains { $0 >= 0x80 } }
-            guard let text = ascii ? field.withUnsafeBufferPointer({ String(decoding: $0, as: UTF8.self) }) : String(validating: field, as: UTF8.self) else {
+        /// Ends the field at `end` (the delimiter's index) and starts the next one after it.
+        func finishField(at end: Int) throws(DatasetFileError) {
+            let decoded = fieldWasQuoted
+                ? field.withUnsafeBufferPointer { Self.text($0) }
+                : Self.text(UnsafeRawBufferPointer(rebasing: bytes[fieldStart..<end]).assumingMemoryBound(to: UInt8.self))
+            guard let text = decoded else {
                 throw DatasetFileError(file: file, line: line, message: "not valid UTF-8 (save the file as UTF-8)")
             }
             guard fields.count < Self.maximumFields else {
@@ -55,9 +58,10 @@ struct CSVReader {
             fields.append(text)
             field.removeAll(keepingCapacity: true)
             fieldWasQuoted = false
+            fieldStart = end + 1
         }
-        func finishRecord() throws(DatasetFileError) {
-            try finishField()
+        func finishRecord(at end: Int) throws(DatasetFileError) {
+            try finishField(at: end)
             if !(fields.count == 1 && fields[0].isEmpty) {  // a blank line
                 try body(Record(line: recordLine, fields: fields))
             }
@@ -83,18 +87,21 @@ struct CSVReader {
             }
             switch byte {
             case UInt8(ascii: ","):
-                try finishField()
+                try finishField(at: index)
             case UInt8(ascii: "\r"):
-                if index + 1 < count && bytes[index + 1] == UInt8(ascii: "\n") { index += 1 }
-                try finishRecord()
+                try finishRecord(at: index)
+                if index + 1 < count && bytes[index + 1] == UInt8(ascii: "\n") {
+                    index += 1
+                    fieldStart = index + 1
+                }
                 line += 1
                 recordLine = line
             case UInt8(ascii: "\n"):
-                try finishRecord()
+                try finishRecord(at: index)
                 line += 1
                 recordLine = line
             case UInt8(ascii: "\""):
-                guard field.isEmpty && !fieldWasQuoted else {
+                guard index == fieldStart && !fieldWasQuoted else {
                     throw DatasetFileError(file: file, line: line, message: "a quote (\") inside an unquoted field; quote the whole field and double the quote (\"\")")
                 }
                 inQuotes = true
@@ -104,15 +111,20 @@ struct CSVReader {
                 if fieldWasQuoted {
                     throw DatasetFileError(file: file, line: line, message: "text after a closing quote; a quoted field must end at a comma or the end of the line")
                 }
-                field.append(byte)
             }
             index += 1
         }
         if inQuotes {
             throw DatasetFileError(file: file, line: quoteLine, message: "a quoted field starts here and is never closed")
         }
-        if !field.isEmpty || !fields.isEmpty || fieldWasQuoted {
-            try finishRecord()
+        if fieldStart < count || !fields.isEmpty || fieldWasQuoted {
+            try finishRecord(at: count)
         }
+    }
+
+    /// Bytes as text when they are valid UTF-8, else nil. ASCII (most fields) is valid UTF-8 as
+    /// it is: no generic validation for it.
+    private static func text(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        bytes.contains { $0 >= 0x80 } ? String(validating: bytes, as: UTF8.self) : String(decoding: bytes, as: UTF8.self)
     }
 }

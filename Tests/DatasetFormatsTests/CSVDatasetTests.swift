@@ -90,6 +90,24 @@ struct DatasetFileTests {
         }
     }
 
+    /// Fields are read in place between delimiters: every kind of line end and file end gives
+    /// the same records.
+    @Test(arguments: ["a,b\nc,d\n", "a,b\r\nc,d\r\n", "a,b\rc,d\r", "a,b\nc,d", "\na,b\n\n\nc,d\n\n", "\u{FEFF}a,b\nc,d", "a,\"b\"\nc,\"d\""])
+    func recordsAreTheSameWhateverTheLineEnds(text: String) throws {
+        let records = try CSVReader(file: "f.csv").records(Array(text.utf8))
+        #expect(records.map(\.fields) == [["a", "b"], ["c", "d"]])
+    }
+
+    @Test func emptyFieldsAtTheEndsOfALineAreKept() throws {
+        let records = try CSVReader(file: "f.csv").records(Array(",a,\n\"\",,\nz,".utf8))
+        #expect(records.map(\.fields) == [["", "a", ""], ["", "", ""], ["z", ""]])
+        #expect(records.map(\.line) == [1, 2, 3])
+    }
+
+    @Test func textAfterAClosingQuoteIsRefused() {
+        #expect(error("account,name\na,\"Al\"x\n")?.line == 2)
+    }
+
     @Test func strayQuoteInsideAnUnquotedFieldIsRefused() {
         #expect(error("account,name\na,Al \"the\" man\n")?.line == 2)
     }
