@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import SyncCore
 
 /// Reads the user side of a run from a stored dataset, leaving out the settled users (see
@@ -53,8 +54,15 @@ struct SettlingReader {
         let owners = Set(try Int64.fetchAll(db, sql: "SELECT DISTINCT ownerUserId FROM resources WHERE ownerUserId IS NOT NULL"))
         var rows: [Int: (row: UserRow, digest: Int64?)] = [:]
         var users: [Int64: ExistingUser] = [:]
-        for id in try Int64.fetchAll(db, sql: "SELECT id FROM users") where !state.isSettled(user: id) {
-            state.pendingUsers.append(id)
+        if let allUsers = pairs.allUsers {
+            // Every user took part in the merge: the ids are known without reading them again.
+            for id in allUsers.indices where allUsers[id] && !state.isSettled(user: Int64(id)) { state.pendingUsers.append(Int64(id)) }
+        } else {
+            try db.eachRow("SELECT id FROM users") { row in
+                let id = sqlite3_column_int64(row, 0)
+                if !state.isSettled(user: id) { state.pendingUsers.append(id) }
+                return true
+            }
         }
         if tooMany(state.pendingUsers.count, userCount) { return (try fullInput(), nil) }
         for position in 0..<rowCount where !state.isSettled(row: position) { state.pendingRows.append(position) }
@@ -111,38 +119,48 @@ struct SettlingReader {
         return (input, lookups)
     }
 
-    /// The rows and users that pair up one to one by stamp, and each user's seats (0 disabled,
-    /// 1 enabled, 2 enabled and editable); nil when the stored rows are not as expected (read
-    /// everything instead).
-    private func settledPairs(rowCount: Int, userCount: Int, maxId: Int64) throws -> (state: Unsettling, seats: [UInt8])? {
+    /// The rows and users that pair up one to one by stamp, each user's seats (0 disabled,
+    /// 1 enabled, 2 enabled and editable), and, when every user is a managed user with a stamp,
+    /// which ids are users; nil when the stored rows are not as expected (read everything instead).
+    private func settledPairs(rowCount: Int, userCount: Int, maxId: Int64) throws -> (state: Unsettling, seats: [UInt8], allUsers: [Bool]?)? {
         var rowOfUser = [Int32](repeating: -1, count: Int(maxId) + 1)
         var seats = [UInt8](repeating: 0, count: Int(maxId) + 1)  // 1: enabled, 2: also editable
         var userOfRow = [Int64](repeating: 0, count: rowCount)
         var rowHits = [UInt8](repeating: 0, count: rowCount)
         var userHits = [UInt8](repeating: 0, count: Int(maxId) + 1)
+        var stamped = [Bool](repeating: false, count: Int(maxId) + 1)  // managed users with a stamp
         var pairs: [(position: Int32, user: Int64)] = []
         pairs.reserveCapacity(min(rowCount, userCount))
         // A merge of two lists in stamp order, not a join: a million index probes cost seconds,
         // while the rows' stamps sort in memory and the users' come in order from their index.
         var rowStamps: [(stamp: Int64, position: Int32)] = []
         rowStamps.reserveCapacity(rowCount)
-        let rowCursor = try Row.fetchCursor(
-            db, sql: "SELECT position, rowDigest FROM dataset_users WHERE dataset = ? AND rowDigest IS NOT NULL", arguments: [dataset])
-        while let row = try rowCursor.next() {
-            let position: Int = row[0]
-            guard position >= 0, position < rowCount else { return nil }
-            rowStamps.append(((row[1] as Int64) ^ fingerprint, Int32(position)))
+        var expected = true
+        try db.eachRow("SELECT position, rowDigest FROM dataset_users WHERE dataset = ? AND rowDigest IS NOT NULL", arguments: [dataset]) { row in
+            let position = sqlite3_column_int64(row, 0)
+            guard position >= 0, position < rowCount else {
+                expected = false
+                return false
+            }
+            rowStamps.append((sqlite3_column_int64(row, 1) ^ fingerprint, Int32(position)))
+            return true
         }
+        guard expected else { return nil }
         rowStamps.sort { $0.stamp < $1.stamp }
-        let userCursor = try Row.fetchCursor(db, sql: """
+        var next = 0
+        var stampedUsers = 0
+        try db.eachRow("""
             SELECT sourceDigest, id, CASE WHEN disabledReason IS NOT NULL THEN 0 WHEN accountType = ? THEN 1 ELSE 2 END
             FROM users WHERE sourceDigest IS NOT NULL AND managed = 1 ORDER BY sourceDigest
-            """, arguments: [AccountType.readOnly.rawValue])
-        var next = 0
-        while let row = try userCursor.next() {
-            let stamp: Int64 = row[0]
-            let user: Int64 = row[1]
-            guard user > 0, user <= maxId else { return nil }
+            """, arguments: [AccountType.readOnly.rawValue]) { row in
+            let stamp = sqlite3_column_int64(row, 0)
+            let user = sqlite3_column_int64(row, 1)
+            guard user > 0, user <= maxId else {
+                expected = false
+                return false
+            }
+            stampedUsers += 1
+            stamped[Int(user)] = true
             while next < rowStamps.count && rowStamps[next].stamp < stamp { next += 1 }
             var match = next
             while match < rowStamps.count && rowStamps[match].stamp == stamp {
@@ -154,8 +172,10 @@ struct SettlingReader {
             }
             // 0 disabled, 1 enabled, 2 enabled and editable (every type but read-only, as
             // `AccountStore.user(_:)` reads an unknown type as a regular user).
-            seats[Int(user)] = row[2]
+            seats[Int(user)] = UInt8(truncatingIfNeeded: sqlite3_column_int64(row, 2))
+            return true
         }
+        guard expected else { return nil }
         rowStamps = []
         var settledRows = 0
         for pair in pairs where rowHits[Int(pair.position)] == 1 && userHits[Int(pair.user)] == 1 {
@@ -163,7 +183,8 @@ struct SettlingReader {
             userOfRow[Int(pair.position)] = pair.user
             settledRows += 1
         }
-        return (Unsettling(rowOfUser: rowOfUser, userOfRow: userOfRow, settledRows: settledRows), seats)
+        let unsettling = Unsettling(rowOfUser: rowOfUser, userOfRow: userOfRow, settledRows: settledRows)
+        return (unsettling, seats, stampedUsers == userCount ? stamped : nil)
     }
 
     /// Every row and every user: the plan a store without stamps gets.
