@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import GRDB
+import GRDBSQLite
 import SyncCore
 
 /// A stored dataset's name and summary.
@@ -109,7 +110,7 @@ extension AccountStore {
                     sql: "INSERT INTO datasets (name, kind, source, rowCount, importedAt) VALUES (?, ?, ?, 0, ?)",
                     arguments: [name, kind.rawValue, source, date])
             }
-            let writer = try DatasetWriter(db: db, name: name, storePath: path)
+            let writer = DatasetWriter(db: db, name: name, storePath: path)
             try rows(writer)
             try db.execute(sql: "DELETE FROM dataset_users WHERE dataset = ? AND position >= ?", arguments: [name, writer.count])
             try db.execute(sql: "DELETE FROM dataset_groups WHERE dataset = ? AND position >= ?", arguments: [name, writer.count])
@@ -237,33 +238,42 @@ public final class DatasetWriter {
     let db: Database
     let name: String
     let storePath: String
-    /// The earlier version's row digests by position (nil: stored before digests were kept).
-    private let previous: [Int64?]
+    /// The earlier version's row digests by position (nil: stored before digests were kept), read
+    /// when the first rows come: meanwhile the rows are being pulled or parsed on another thread.
+    private var previous: [Int64?]?
     public private(set) var count = 0
     /// Rows inserted or rewritten so far (the rest were unchanged).
     public private(set) var written = 0
 
-    init(db: Database, name: String, storePath: String) throws {
+    init(db: Database, name: String, storePath: String) {
         self.db = db
         self.name = name
         self.storePath = storePath
+    }
+
+    private static func storedDigests(of name: String, db: Database) throws -> [Int64?] {
         var previous: [Int64?] = []
-        let cursor = try Row.fetchCursor(db, sql: """
+        try db.eachRow("""
             SELECT position, rowDigest FROM dataset_users WHERE dataset = ?1
             UNION ALL SELECT position, rowDigest FROM dataset_groups WHERE dataset = ?1
-            """, arguments: [name])
-        while let row = try cursor.next() {
-            let position: Int = row[0]
-            guard position >= 0 else { continue }
+            """, arguments: [name]) { row in
+            let position = Int(sqlite3_column_int64(row, 0))
+            guard position >= 0 else { return true }
             if position >= previous.count { previous += [Int64?](repeating: nil, count: position + 1 - previous.count) }
-            previous[position] = row[1]
+            previous[position] = sqlite3_column_type(row, 1) == SQLITE_NULL ? nil : sqlite3_column_int64(row, 1)
+            return true
         }
-        self.previous = previous
+        return previous
     }
 
     /// Appends rows already encoded (an import encodes them on its reading thread).
     public func append(_ encoded: EncodedRows) throws(StoreError) {
-        do { written += try AccountStore.write(encoded, into: name, from: count, previous: previous, db: db) } catch { throw StoreError.wrap(error, path: storePath) }
+        do {
+            if previous == nil { previous = try Self.storedDigests(of: name, db: db) }
+            written += try AccountStore.write(encoded, into: name, from: count, previous: previous ?? [], db: db)
+        } catch {
+            throw StoreError.wrap(error, path: storePath)
+        }
         count += encoded.count
     }
 
