@@ -129,6 +129,9 @@ public struct AccountSync: Sendable {
         public var progress: RunProgress?
         /// The connector agent whose push this run syncs.
         public var agent: AgentInfo?
+        /// Whether the returned record holds the run's items (a million, for a first big run);
+        /// without them, a caller reads them page by page or as a sample.
+        public var itemsIncluded = true
 
         public init(
             trigger: RunTrigger = .manual, approval: RunApproval? = nil, halfway: (@Sendable () -> Void)? = nil,
@@ -198,7 +201,9 @@ public struct AccountSync: Sendable {
                 try? store.failRun(runId, failure: RunFailure(code: .storeError, message: error.message))
                 throw error
             }
-            guard let record = try store.run(id: runId) else { throw StoreError(.unavailable, "run #\(runId) vanished from the store") }
+            guard let record = try store.run(id: runId, itemsIncluded: options.itemsIncluded) else {
+                throw StoreError(.unavailable, "run #\(runId) vanished from the store")
+            }
             logEnd(record)
             return record
         } catch {

@@ -28,6 +28,12 @@ extension AccountSync {
         }
     }
 
+    /// The first `perGroup` items of each kind, action and code of a run, with each group's count:
+    /// enough to print N items of every section without reading a million.
+    public func runItemSample(id: Int64, perGroup: Int) throws(AppError) -> RunItemSample {
+        try withStore { try $0.runItemSample(runId: id, perGroup: perGroup) }
+    }
+
     /// One page of a run's items, filtered; nil when there is no such run.
     public func runItems(
         id: Int64, kind: ItemKind?, actions: [ItemAction] = [], code: String? = nil, itemClass: ItemClass? = nil, page: Int, perPage: Int,

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import SyncCore
 
 /// Which runs `history` lists.
@@ -35,6 +36,23 @@ public enum ItemClass: String, Sendable, CaseIterable {
         let warnings = ItemCode.allCases.filter(\.isWarning).map { "'\($0.rawValue)'" }.joined(separator: ", ")
         return "(CASE WHEN code IS NULL THEN 'change' WHEN code = '\(ItemCode.safeguardTripped.rawValue)' THEN 'safeguard' WHEN code IN (\(warnings)) THEN 'warning' ELSE 'failure' END)"
     }()
+}
+
+/// Some of a run's items and how many there are of each kind, action and code (see
+/// `AccountStore.runItemSample`).
+public struct RunItemSample: Sendable, Equatable {
+    public struct Group: Hashable, Sendable {
+        public var kind: ItemKind
+        public var action: ItemAction
+        public var code: ItemCode?
+
+        /// An item of this group, for the predicates that sort items into sections.
+        public var example: RunItem { RunItem(kind: kind, key: "", action: action, code: code, message: "") }
+    }
+
+    /// The first items of each group, in the run's order.
+    public var items: [RunItem] = []
+    public var counts: [Group: Int] = [:]
 }
 
 /// Items of a run of one kind, action and class (a section of the run's page).
@@ -320,6 +338,32 @@ extension AccountStore {
                 tally[RunItemGroup(kind: kind, action: action, itemClass: itemClass), default: 0] += try row.decode(atIndex: 3)
             }
             return tally
+        }
+    }
+
+    /// The first `perGroup` items of each kind, action and code of a run, in the run's order, and
+    /// how many items each of those groups holds: what a summary of a run shows (the CLI prints 20
+    /// of each section), read in one pass without keeping a million items. Any list of a run's
+    /// items that is cut at N per section, for sections made of such groups, is within the sample.
+    public func runItemSample(runId: Int64, perGroup: Int) throws(StoreError) -> RunItemSample {
+        try read { db in
+            var sample = RunItemSample()
+            try db.eachRow("SELECT kind, action, code, key, message FROM run_items WHERE runId = ? ORDER BY seq", arguments: [runId]) { row in
+                func text(_ column: Int32) -> String? {
+                    sqlite3_column_text(row, column).map { String(cString: $0) }
+                }
+                let kind = text(0).flatMap(ItemKind.init(rawValue:)) ?? .user
+                let action = text(1).flatMap(ItemAction.init(rawValue:)) ?? .update
+                let code = text(2).flatMap(ItemCode.init(rawValue:))
+                let group = RunItemSample.Group(kind: kind, action: action, code: code)
+                let count = sample.counts[group, default: 0] + 1
+                sample.counts[group] = count
+                if count <= perGroup {
+                    sample.items.append(RunItem(kind: kind, key: text(3) ?? "", action: action, code: code, message: text(4) ?? ""))
+                }
+                return true
+            }
+            return sample
         }
     }
 

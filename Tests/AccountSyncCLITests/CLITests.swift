@@ -84,6 +84,51 @@ struct CLITests {
         #expect(!history.stdout.contains("success"))
     }
 
+    /// `run` and `history show` print 20 items of each section from a sample of the run's items
+    /// (not all of them): the same text as the full list cut at 20, with the same section sizes.
+    @Test func theSummaryOfABigRunIsTheFullListCutAtTwenty() throws {
+        let cli = try CLI()
+        try cli.importSample()
+        var csv = "account,name,email,accountType\n"
+        for index in 0..<45 { csv += "user\(index),User \(index),u\(index)@x.example,Regular User\n" }
+        for index in 0..<25 { csv += "dup\(index),Dup \(index),U\(index % 5)@x.example,\n" }  // DUPLICATE_EMAIL
+        for index in 0..<23 { csv += "root\(index),Root \(index),,Root\n" }  // INVALID_ACCOUNT_TYPE
+        let people = try cli.write("big.csv", csv)
+        #expect(try cli.run("datasets", "import", "--kind", "users", "people", people).status == 0)
+        let run = try cli.run("run")
+        #expect(run.status == 2)
+        let id = try #require(run.stdout.split(separator: ":").first?.split(separator: "#").last.map(String.init))
+        let summary = try cli.run("history", "show", id)
+        let full = try cli.run("history", "show", id, "--all")
+        #expect(summary.status == 0 && full.status == 0)
+        // The full list, each section cut at 20 items with the line that says how many more.
+        var expected: [String] = []
+        var section: (header: String, items: [String])?
+        func flush() {
+            guard let current = section else { return }
+            expected.append(current.header)
+            expected += current.items.prefix(20)
+            if current.items.count > 20 { expected.append("  … and \(current.items.count - 20) more (--all or --json lists every item)") }
+            section = nil
+        }
+        for line in full.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
+            if line.hasSuffix("):"), !line.hasPrefix(" ") {
+                flush()
+                section = (line, [])
+            } else if line.hasPrefix("  "), section != nil {
+                section?.items.append(line)
+            } else {
+                flush()
+                expected.append(line)
+            }
+        }
+        flush()
+        #expect(summary.stdout == expected.joined(separator: "\n"))
+        #expect(summary.stdout.contains("Failed new users (48):"))
+        #expect(summary.stdout.contains("… and 28 more"))
+        #expect(run.stdout.split(separator: "\n").dropFirst(2) == summary.stdout.split(separator: "\n").dropFirst(2))
+    }
+
     @Test func deletedDatasetFailsTheRunWithExit1() throws {
         let cli = try CLI()
         try cli.importSample()

@@ -75,11 +75,18 @@ struct RunCommand: ParsableCommand {
             app.logger.notice("sync.update is manual in \(app.config.file): the scheduled run is skipped")
             return
         }
+        let summary = !json && !all  // 20 items of each section: read as a sample, not all of them
         let record = try report { () throws(AppError) in
-            try app.run(AccountSync.RunOptions(
-                trigger: scheduled ? .scheduled : .manual, approval: approval, halfway: FaultInjection.pauseMidApply()))
+            var options = AccountSync.RunOptions(trigger: scheduled ? .scheduled : .manual, approval: approval, halfway: FaultInjection.pauseMidApply())
+            options.itemsIncluded = !summary
+            return try app.run(options)
         }
-        if json { try Output.json(record) } else { print(RunRendering.detail(record, itemLimit: all ? nil : 20)) }
+        if json {
+            try Output.json(record)
+        } else {
+            let sample = summary ? try report { () throws(AppError) in try app.runItemSample(id: record.id, perGroup: 20) } : nil
+            print(RunRendering.detail(record, itemLimit: all ? nil : 20, sample: sample))
+        }
         let status = AccountSync.exitStatus(for: record)
         if status != .success { throw ExitCode(status.rawValue) }
     }

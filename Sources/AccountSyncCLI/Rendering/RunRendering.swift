@@ -1,5 +1,6 @@
 import Foundation
 import SyncCore
+import SyncStore
 
 /// How runs and plans look to a person: the Update History's list and its detail pages.
 enum RunRendering {
@@ -24,14 +25,16 @@ enum RunRendering {
     }
 
     /// A run's detail page, grouped as the product's Update History groups it.
-    static func detail(_ run: RunRecord, itemLimit: Int?) -> String {
+    /// A run, with its items (`run.items`), or, when `sample` is given, with the first items of
+    /// each section from the sample and each section's size from the sample's counts.
+    static func detail(_ run: RunRecord, itemLimit: Int?, sample: RunItemSample? = nil) -> String {
         var lines = ["Run #\(run.id): \(run.status.rawValue) (\(run.trigger.rawValue))"]
         lines.append("started \(Output.time(run.startedAt)), finished \(Output.time(run.finishedAt))")
         if let approval = run.approval {
             let what = approval.runId.map { "the deletions listed by run #\($0)" } ?? "up to \(approval.allowDeletions ?? 0) deletions (--allow-deletions)"
             lines.append(Output.visible("approved by \(approval.by): \(what)\(approval.reason.map { " — reason: \($0)" } ?? " — no reason given")"))
         }
-        lines += body(status: run.status, failure: run.failure, counts: run.counts, items: run.items, itemLimit: itemLimit)
+        lines += body(status: run.status, failure: run.failure, counts: run.counts, items: sample?.items ?? run.items, itemLimit: itemLimit, sampleCounts: sample?.counts)
         return lines.joined(separator: "\n")
     }
 
@@ -42,7 +45,9 @@ enum RunRendering {
         return lines.joined(separator: "\n")
     }
 
-    private static func body(status: RunStatus, failure: RunFailure?, counts c: RunCounts, items: [RunItem], itemLimit: Int?) -> [String] {
+    private static func body(
+        status: RunStatus, failure: RunFailure?, counts c: RunCounts, items: [RunItem], itemLimit: Int?, sampleCounts: [RunItemSample.Group: Int]? = nil
+    ) -> [String] {
         var lines: [String] = []
         if let failure {
             lines.append("")
@@ -76,15 +81,17 @@ enum RunRendering {
         ]
         for (title, belongs) in sections {
             let matching = items.filter(belongs)
-            guard !matching.isEmpty else { continue }
+            // The section's size: its items, or the groups of the sample that belong to it.
+            let total = sampleCounts.map { counts in counts.reduce(0) { $0 + (belongs($1.key.example) ? $1.value : 0) } } ?? matching.count
+            guard total > 0 else { continue }
             lines.append("")
-            lines.append("\(title) (\(matching.count)):")
+            lines.append("\(title) (\(total)):")
             let shown = itemLimit.map { Array(matching.prefix($0)) } ?? matching
             for item in shown {
                 lines.append("  \(Output.visible(item.key))\(item.code.map { "  \($0.rawValue)" } ?? "")  \(Output.visible(item.message))")
             }
-            if shown.count < matching.count {
-                lines.append("  … and \(matching.count - shown.count) more (--all or --json lists every item)")
+            if shown.count < total {
+                lines.append("  … and \(total - shown.count) more (--all or --json lists every item)")
             }
         }
         return lines
