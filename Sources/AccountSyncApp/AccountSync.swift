@@ -325,21 +325,10 @@ public struct AccountSync: Sendable {
     /// users are never held at once. Throws the pull's `AppError`, or `onBatch`'s error as it came.
     public func pullFromDirectory(inBatches onBatch: ([UserRow]) throws -> Void) throws -> PulledDatasets {
         let result = PullResult()
-        try pipelined(producing: { (put: @escaping ([UserRow]) -> Bool) throws(AppError) in
-            var batch: [UserRow] = []
-            batch.reserveCapacity(Self.pullBatch)
-            func send() throws(AppError) {
-                guard put(batch) else { throw AppError(.storeUnavailable, "the writer stopped taking the pulled users") }
-                batch = []
-                batch.reserveCapacity(Self.pullBatch)
-            }
-            let pulled = try pullFromDirectory { (row) throws(AppError) in
-                batch.append(row)
-                if batch.count == Self.pullBatch { try send() }
-            }
-            try send()
-            result.pulled = pulled
-        }, consume: onBatch)
+        try pipelined(
+            batchesOf: Self.pullBatch, stopped: { AppError(.storeUnavailable, "the writer stopped taking the pulled users") },
+            producing: { (emit: @escaping (UserRow) throws(AppError) -> Void) throws(AppError) in result.pulled = try pullFromDirectory(onUser: emit) },
+            consume: onBatch)
         guard let pulled = result.pulled else { throw AppError(.sourceIncomplete, "the directory pull did not finish") }
         return pulled
     }

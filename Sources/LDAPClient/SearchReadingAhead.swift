@@ -18,33 +18,26 @@ extension LDAPConnection {
         let connection = ReadingConnection(connection: self)
         let decides = if case .decide = references { true } else { false }
         var total = 0
-        try pipelined(producing: { (put: @escaping ([ReadItem]) -> Bool) throws(any Error) in
-            var page: [ReadItem] = []
-            func send() throws {
-                guard put(page) else { throw LDAPError(kind: .cancelled, operation: "search \(base)", message: "the reader of the entries stopped") }
-                page = []
-                page.reserveCapacity(pageSize)
-            }
-            page.reserveCapacity(pageSize)
-            try connection.connection.search(
-                base: base, scope: scope, filter: filter, attributes: attributes, pageSize: pageSize,
-                references: decides ? .decide { urls in page.append(.reference(urls)) } : .fail
-            ) { entry in
-                page.append(.entry(entry))
-                if page.count >= pageSize { try send() }
-            }
-            try send()
-        }, consume: { page in
-            for item in page {
-                switch item {
-                case .entry(let entry):
-                    try body(entry)
-                    total += 1
-                case .reference(let urls):
-                    if case .decide(let decide) = references { try decide(urls) }
+        try pipelined(
+            batchesOf: pageSize,
+            stopped: { () -> any Error in LDAPError(kind: .cancelled, operation: "search \(base)", message: "the reader of the entries stopped") },
+            producing: { (emit: @escaping (ReadItem) throws -> Void) throws in
+                try connection.connection.search(
+                    base: base, scope: scope, filter: filter, attributes: attributes, pageSize: pageSize,
+                    references: decides ? .decide { urls in try emit(.reference(urls)) } : .fail
+                ) { entry in try emit(.entry(entry)) }
+            },
+            consume: { page in
+                for item in page {
+                    switch item {
+                    case .entry(let entry):
+                        try body(entry)
+                        total += 1
+                    case .reference(let urls):
+                        if case .decide(let decide) = references { try decide(urls) }
+                    }
                 }
-            }
-        })
+            })
         return total
     }
 }

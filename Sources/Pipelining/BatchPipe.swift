@@ -87,3 +87,27 @@ public func pipelined<Batch: Sendable, Failure: Error>(
     while let batch = try pipe.take() { try consume(batch) }
 }
 
+
+/// `pipelined`, for a producer that emits one item at a time: the items are gathered into batches
+/// of `size` on the producer's thread, and each batch (the last may be short, or empty) goes to
+/// `consume` on this one. Once `consume` has failed, `emit` throws `stopped()`.
+public func pipelined<Item: Sendable, Failure: Error>(
+    batchesOf size: Int, stopped: @escaping @Sendable () -> Failure,
+    producing produce: @escaping @Sendable (_ emit: @escaping (Item) throws(Failure) -> Void) throws(Failure) -> Void,
+    consume: ([Item]) throws -> Void
+) throws {
+    try pipelined(producing: { (put: @escaping ([Item]) -> Bool) throws(Failure) in
+        var batch: [Item] = []
+        batch.reserveCapacity(size)
+        func send() throws(Failure) {
+            guard put(batch) else { throw stopped() }
+            batch = []
+            batch.reserveCapacity(size)
+        }
+        try produce { item throws(Failure) in
+            batch.append(item)
+            if batch.count >= size { try send() }
+        }
+        try send()
+    }, consume: consume)
+}
