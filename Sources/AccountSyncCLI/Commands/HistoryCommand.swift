@@ -59,18 +59,12 @@ struct HistoryCommand: ParsableCommand {
 
         func run() throws {
             let app = try options.app()
-            let summary = !json && !all  // 20 items of each section: read as a sample, not all of them
             let record = try report { () throws(AppError) in
-                let found = try app.runDetail(id: id, includingItems: !summary)
+                let found = try app.runDetail(id: id, includingItems: json || all)  // the text prints a sample of them
                 guard let found else { throw AppError(.notFound, "no run #\(id) (see: account-sync history)") }
                 return found
             }
-            if json {
-                try Output.json(record)
-            } else {
-                let sample = summary ? try report { () throws(AppError) in try app.runItemSample(id: id, perGroup: 20) } : nil
-                print(RunRendering.detail(record, itemLimit: all ? nil : 20, sample: sample))
-            }
+            if json { try Output.json(record) } else { print(try report { () throws(AppError) in try RunRendering.detail(record, all: all, app: app) }) }
         }
     }
 }

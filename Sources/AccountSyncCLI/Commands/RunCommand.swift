@@ -56,7 +56,7 @@ struct RunCommand: ParsableCommand {
         if let core = loaded.config.core, !dryRun {
             // A connector agent: pull here, push to the core, the core runs.
             guard let record = try report({ () throws(AppError) in try AgentRun.perform(loaded, core: core, run: true) }) else { return }
-            if json { try Output.json(record) } else { print(RunRendering.detail(record, itemLimit: all ? nil : 20)) }
+            if json { try Output.json(record) } else { print(RunRendering.detail(record, itemLimit: all ? nil : RunRendering.itemsPerSection)) }
             let status = AccountSync.exitStatus(for: record)
             if status != .success { throw ExitCode(status.rawValue) }
             return
@@ -67,7 +67,7 @@ struct RunCommand: ParsableCommand {
             if json {
                 try Output.json(PlanView(plan))
             } else {
-                print(RunRendering.plan(plan, itemLimit: all ? nil : 20))
+                print(RunRendering.plan(plan, itemLimit: all ? nil : RunRendering.itemsPerSection))
             }
             return
         }
@@ -75,18 +75,12 @@ struct RunCommand: ParsableCommand {
             app.logger.notice("sync.update is manual in \(app.config.file): the scheduled run is skipped")
             return
         }
-        let summary = !json && !all  // 20 items of each section: read as a sample, not all of them
         let record = try report { () throws(AppError) in
             var options = AccountSync.RunOptions(trigger: scheduled ? .scheduled : .manual, approval: approval, halfway: FaultInjection.pauseMidApply())
-            options.itemsIncluded = !summary
+            options.itemsIncluded = json || all  // the text prints a sample of them
             return try app.run(options)
         }
-        if json {
-            try Output.json(record)
-        } else {
-            let sample = summary ? try report { () throws(AppError) in try app.runItemSample(id: record.id, perGroup: 20) } : nil
-            print(RunRendering.detail(record, itemLimit: all ? nil : 20, sample: sample))
-        }
+        if json { try Output.json(record) } else { print(try report { () throws(AppError) in try RunRendering.detail(record, all: all, app: app) }) }
         let status = AccountSync.exitStatus(for: record)
         if status != .success { throw ExitCode(status.rawValue) }
     }

@@ -1,3 +1,4 @@
+import AccountSyncApp
 import Foundation
 import SyncCore
 import SyncStore
@@ -24,9 +25,20 @@ enum RunRendering {
         return Output.table(header, rows)
     }
 
-    /// A run's detail page, grouped as the product's Update History groups it.
-    /// A run, with its items (`run.items`), or, when `sample` is given, with the first items of
-    /// each section from the sample and each section's size from the sample's counts.
+    /// How many items of each section `run` and `history show` print without `--all`.
+    static let itemsPerSection = 20
+
+    /// A stored run as `run` and `history show` print it: every item with `all` (the record holds
+    /// them), else the first items of each section, read as a sample of the run's items (the
+    /// record need not hold them).
+    static func detail(_ run: RunRecord, all: Bool, app: AccountSync) throws(AppError) -> String {
+        guard !all else { return detail(run, itemLimit: nil) }
+        return detail(run, itemLimit: itemsPerSection, sample: try app.runItemSample(id: run.id, perGroup: itemsPerSection))
+    }
+
+    /// A run's detail page, grouped as the product's Update History groups it: with its items
+    /// (`run.items`), or, when `sample` is given, with the first items of each section from the
+    /// sample and each section's size from the sample's counts.
     static func detail(_ run: RunRecord, itemLimit: Int?, sample: RunItemSample? = nil) -> String {
         var lines = ["Run #\(run.id): \(run.status.rawValue) (\(run.trigger.rawValue))"]
         lines.append("started \(Output.time(run.startedAt)), finished \(Output.time(run.finishedAt))")
