@@ -52,7 +52,7 @@ public struct DistinguishedName: Sendable, Hashable, CustomStringConvertible {
     /// be one of them?" without comparing strings.
     public static func digest(ofNormalized text: String) -> UInt64 {
         var text = text
-        return text.withUTF8 { bytes in bytes.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 } }
+        return text.withUTF8 { fnv1a($0) { $0 } }
     }
 
     /// `digest(ofNormalized:)` of the DN's normalized text, made from its bytes without building
@@ -62,10 +62,13 @@ public struct DistinguishedName: Sendable, Hashable, CustomStringConvertible {
         var text = text
         return text.withUTF8 { bytes in
             guard isPlain(bytes) else { return nil }
-            return bytes.reduce(0xcbf2_9ce4_8422_2325) { digest, byte in
-                (digest ^ UInt64(byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte)) &* 0x100_0000_01b3
-            }
+            return fnv1a(bytes) { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
         }
+    }
+
+    /// FNV-1a over the bytes, each as `transform` gives it.
+    private static func fnv1a(_ bytes: UnsafeBufferPointer<UInt8>, _ transform: (UInt8) -> UInt8) -> UInt64 {
+        bytes.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64(transform($1))) &* 0x100_0000_01b3 }
     }
 
     private static func isPlain(_ text: String) -> Bool {
