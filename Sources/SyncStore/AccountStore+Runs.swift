@@ -352,14 +352,15 @@ extension AccountStore {
                 func text(_ column: Int32) -> String? {
                     sqlite3_column_text(row, column).map { String(cString: $0) }
                 }
-                let kind = text(0).flatMap(ItemKind.init(rawValue:)) ?? .user
-                let action = text(1).flatMap(ItemAction.init(rawValue:)) ?? .update
-                let code = text(2).flatMap(ItemCode.init(rawValue:))
-                let group = RunItemSample.Group(kind: kind, action: action, code: code)
+                // The key and message are read only for the items kept.
+                var item = Self.runItem(kind: text(0), key: "", action: text(1), code: text(2), message: "")
+                let group = RunItemSample.Group(kind: item.kind, action: item.action, code: item.code)
                 let count = sample.counts[group, default: 0] + 1
                 sample.counts[group] = count
                 if count <= perGroup {
-                    sample.items.append(RunItem(kind: kind, key: text(3) ?? "", action: action, code: code, message: text(4) ?? ""))
+                    item.key = text(3) ?? ""
+                    item.message = text(4) ?? ""
+                    sample.items.append(item)
                 }
                 return true
             }
@@ -368,10 +369,17 @@ extension AccountStore {
     }
 
     private static func runItem(_ item: Row) throws -> RunItem {
+        runItem(
+            kind: try item.decode(atIndex: 0), key: try item.decode(atIndex: 1), action: try item.decode(atIndex: 2),
+            code: try item.decode(String?.self, atIndex: 3), message: try item.decode(atIndex: 4))
+    }
+
+    /// A stored item from its columns' texts: a kind or action this version does not know reads
+    /// as a user update, a code it does not know as none.
+    private static func runItem(kind: String?, key: String, action: String?, code: String?, message: String) -> RunItem {
         RunItem(
-            kind: ItemKind(rawValue: try item.decode(atIndex: 0)) ?? .user, key: try item.decode(atIndex: 1),
-            action: ItemAction(rawValue: try item.decode(atIndex: 2)) ?? .update,
-            code: (try item.decode(String?.self, atIndex: 3)).flatMap(ItemCode.init(rawValue:)), message: try item.decode(atIndex: 4))
+            kind: kind.flatMap(ItemKind.init(rawValue:)) ?? .user, key: key, action: action.flatMap(ItemAction.init(rawValue:)) ?? .update,
+            code: code.flatMap(ItemCode.init(rawValue:)), message: message)
     }
 
     static func finish(
