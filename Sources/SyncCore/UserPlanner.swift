@@ -327,7 +327,7 @@ struct UserPlanner {
                     result.counts.usersDisabledOnCreate += 1
                     result.items.append(RunItem(kind: .user, key: account, action: .disableOnCreate, message: "created disabled: the source marks the account disabled"))
                 } else {
-                    result.items.append(RunItem(kind: .user, key: account, action: .create, message: "created as \(record.accountType.rawValue)"))
+                    result.items.append(RunItem(kind: .user, key: account, action: .create, message: record.accountType.creationMessage))
                 }
             }
         }

@@ -47,37 +47,20 @@ extension AccountStore {
     /// rows it wrote.
     static func write(_ encoded: EncodedRows, into name: String, from start: Int, previous: [Int64?] = [], db: Database) throws -> Int {
         /// Inserts each row whose digest differs from the stored one into `table`, `bind` giving
-        /// its `columns` after the dataset name and position. Rows go in 32 to a statement: at a
-        /// million rows, the cost of a statement's step and reset was as much as SQLite's insert.
+        /// its `columns` after the dataset name and position.
         func writeChanged(_ table: String, _ columns: [String], _ bind: (Int, inout BulkStatement.Values) -> Void) throws -> Int {
             let names = (["dataset", "position"] + columns + ["rowDigest"]).joined(separator: ", ")
-            let placeholders = "(" + Array(repeating: "?", count: columns.count + 3).joined(separator: ", ") + ")"
-            func statement(rows: Int) throws -> BulkStatement {
-                try BulkStatement(db, sql: "INSERT OR REPLACE INTO \(table) (\(names)) VALUES " + Array(repeating: placeholders, count: rows).joined(separator: ", "))
-            }
-            let many = 32
-            var pending: [Int] = []
-            pending.reserveCapacity(many)
-            func insert(_ statement: BulkStatement) throws {
-                try statement.execute { values in
-                    for offset in pending {
-                        values.text(name); values.int(start + offset)
-                        bind(offset, &values)
-                        values.int(encoded.digests[offset])
-                    }
-                }
-                pending.removeAll(keepingCapacity: true)
-            }
-            let insertMany = try statement(rows: many)
-            var written = 0
-            for (offset, digest) in encoded.digests.enumerated() {
+            let changed = encoded.digests.indices.lazy.filter { offset in
                 let position = start + offset
-                if position < previous.count, previous[position] == digest { continue }
-                pending.append(offset)
-                written += 1
-                if pending.count == many { try insert(insertMany) }
+                return position >= previous.count || previous[position] != encoded.digests[offset]
             }
-            if !pending.isEmpty { try insert(statement(rows: pending.count)) }
+            var written = 0
+            try BatchedInsert(db, "INSERT OR REPLACE INTO \(table) (\(names))", columns: columns.count + 3).insert(changed) { offset, values in
+                values.text(name); values.int(start + offset)
+                bind(offset, &values)
+                values.int(encoded.digests[offset])
+                written += 1
+            }
             return written
         }
         switch encoded.rows {

@@ -390,12 +390,11 @@ extension AccountStore {
         try db.execute(
             sql: "UPDATE runs SET status = ?, finishedAt = ?, failureCode = ?, failureMessage = ?, counts = ?, itemTally = ? WHERE id = ?",
             arguments: [status.rawValue, date, failure?.code.rawValue, failure?.message, encodeCounts(counts), RunItemGroup.encode(tally), runId])
-        let insert = try BulkStatement(db, sql: "INSERT INTO run_items (runId, seq, kind, key, action, code, message) VALUES (?, ?, ?, ?, ?, ?, ?)")
-        for (seq, item) in items.enumerated() {
-            try insert.execute { values in
-                values.int(runId); values.int(seq); values.text(item.kind.rawValue); values.text(item.key); values.text(item.action.rawValue)
-                values.text(item.code?.rawValue); values.text(item.message)
-            }
+        let insert = try BatchedInsert(db, "INSERT INTO run_items (runId, seq, kind, key, action, code, message)", columns: 7)
+        try insert.insert(items.enumerated()) { numbered, values in
+            let (seq, item) = numbered
+            values.int(runId); values.int(seq); values.text(item.kind.rawValue); values.text(item.key); values.text(item.action.rawValue)
+            values.text(item.code?.rawValue); values.text(item.message)
         }
     }
 

@@ -119,3 +119,43 @@ extension Database {
         }
     }
 }
+
+/// An INSERT that takes its rows many to a statement (`INSERT … VALUES (…), (…), …`): at a
+/// million rows (an import, the creations of a first run, their audit rows and run items) the
+/// step and reset of a statement per row cost as much as SQLite's insert itself.
+final class BatchedInsert {
+    static let rowsPerStatement = 32
+    private let db: Database
+    private let head: String
+    private let placeholders: String
+    private let full: BulkStatement
+
+    /// `head` is the statement up to `VALUES` (`INSERT INTO t (a, b)`); each row binds `columns` values.
+    init(_ db: Database, _ head: String, columns: Int) throws {
+        self.db = db
+        self.head = head
+        placeholders = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
+        full = try BulkStatement(db, sql: Self.sql(head, placeholders, rows: Self.rowsPerStatement))
+    }
+
+    private static func sql(_ head: String, _ placeholders: String, rows: Int) -> String {
+        head + " VALUES " + Array(repeating: placeholders, count: rows).joined(separator: ", ")
+    }
+
+    /// Inserts a row for each element, in order, `bind` giving its values.
+    func insert<Elements: Sequence>(_ elements: Elements, _ bind: (Elements.Element, inout BulkStatement.Values) -> Void) throws {
+        var pending: [Elements.Element] = []
+        pending.reserveCapacity(Self.rowsPerStatement)
+        func flush(_ statement: BulkStatement) throws {
+            try statement.execute { values in
+                for element in pending { bind(element, &values) }
+            }
+            pending.removeAll(keepingCapacity: true)
+        }
+        for element in elements {
+            pending.append(element)
+            if pending.count == Self.rowsPerStatement { try flush(full) }
+        }
+        if !pending.isEmpty { try flush(BulkStatement(db, sql: Self.sql(head, placeholders, rows: pending.count))) }
+    }
+}

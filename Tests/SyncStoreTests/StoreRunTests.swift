@@ -102,6 +102,36 @@ struct StoreRunTests {
         #expect(try store.userHistory(account: "bob").last?.field == "removed")
     }
 
+    @Test func aNewUserNeverTakesTheIdOrTheAuditTrailOfARemovedOne() throws {
+        var policy = SyncPolicy()
+        policy.safeguard.deletedUsers = .remove
+        let workspace = try Workspace(policy: policy)
+        try workspace.importDataset(.groups, "org", csv: orgCSV)
+        try workspace.importDataset(.users, "people", csv: peopleCSV)
+        _ = try workspace.run()
+        let store = try workspace.store()
+        let carol = try #require(try store.user(account: "carol"))
+        #expect(carol.id == (try store.users().map(\.id).max()))
+        // carol leaves (the user with the highest id) and, in the same run, dave arrives with the
+        // email and mobile she gives up: the removal is written before the creation.
+        let swapped = peopleCSV.replacingOccurrences(
+            of: "carol,Carol,carol@acme.example,,Read-Only User,eng;sales,yes", with: "dave,Dave,carol@acme.example,,Regular User,eng,")
+        try workspace.importDataset(.users, "people", csv: swapped)
+        let run = try workspace.run(allowDeletions: 1)
+        #expect(run.status == .success)
+        #expect(run.counts.usersRemoved == 1)
+        #expect(run.counts.usersCreated == 1)
+        let dave = try #require(try store.user(account: "dave"))
+        #expect(dave.id > carol.id)
+        #expect(dave.email == "carol@acme.example")
+        #expect(try store.userHistory(account: "dave").map(\.field) == ["created"])
+        #expect(try store.userHistory(account: "carol").map(\.field) == ["created", "removed"])
+        // The next creation goes past dave, whatever was removed before.
+        try workspace.importDataset(.users, "people", csv: swapped + "\nerin,Erin,erin@acme.example,,Regular User,,")
+        _ = try workspace.run()
+        #expect(try #require(try store.user(account: "erin")).id == dave.id + 1)
+    }
+
     @Test func groupOwningResourcesIsNotRemoved() throws {
         let workspace = try Workspace()
         try workspace.importDataset(.groups, "org", csv: orgCSV)
