@@ -55,9 +55,9 @@ extension AccountStore {
         let deleteUser = try db.cachedStatement(sql: "DELETE FROM users WHERE id = ?")
 
         let creations = plan.userChanges.indices.filter { [.create, .disableOnCreate].contains(plan.userChanges[$0].action) }
-        var rebuildIndexes = false  // see Schema.dropSettlingIndexes; the users are counted only for a big run
+        var rebuildIndexes = false  // see Schema.rebuiltAfterBulkCreation; the users are counted only for a big run
         if creations.count >= 10_000 { rebuildIndexes = creations.count > (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") ?? 0) }
-        if rebuildIndexes { try Schema.dropSettlingIndexes(db) }
+        if rebuildIndexes { try Schema.dropIndexes(Schema.rebuiltAfterBulkCreation, db) }
         var done = 0
         var halfwayCalled = false
         /// Counts the changes written: calls `halfway` once half of them are, reports progress and
@@ -125,7 +125,7 @@ extension AccountStore {
             try wrote(part.count)
         }
 
-        if rebuildIndexes { try Schema.createSettlingIndexes(db) }
+        if rebuildIndexes { try Schema.createIndexes(Schema.rebuiltAfterBulkCreation, db) }
         for stamp in plan.userStamps {
             try stampUser.execute { $0.int(stamp.digest); $0.int(stamp.userId) }
         }

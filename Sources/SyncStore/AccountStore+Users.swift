@@ -120,15 +120,15 @@ extension AccountStore {
             let existing = try Self.state(db).users
             try Self.checkUnique(account: user.account, email: user.email, mobile: user.mobile, excluding: nil, among: existing)
             let keys = UserKeys(user)
+            let id = try Self.nextUserId(db)
             try db.execute(sql: """
-                INSERT INTO users (account, name, email, mobile, accountType, disabledReason, managed, externalId, thirdParty, createdAt, updatedAt,
+                INSERT INTO users (id, account, name, email, mobile, accountType, disabledReason, managed, externalId, thirdParty, createdAt, updatedAt,
                     accountKey, emailKey, mobileKey)
-                VALUES (?, ?, ?, ?, ?, ?, 0, '', '', ?, ?, ?, ?, ?)
+                VALUES (?, ?, ?, ?, ?, ?, ?, 0, '', '', ?, ?, ?, ?, ?)
                 """, arguments: [
-                    user.account, user.name, user.email, user.mobile, user.accountType.rawValue, user.disabledReason?.rawValue, date, date,
+                    id, user.account, user.name, user.email, user.mobile, user.accountType.rawValue, user.disabledReason?.rawValue, date, date,
                     keys.account, keys.email, keys.mobile,
                 ])
-            let id = db.lastInsertedRowID
             for group in user.groupIds {
                 guard try Bool.fetchOne(db, sql: "SELECT 1 FROM user_groups WHERE groupId = ?", arguments: [group]) == true else {
                     throw StoreError(.notFound, "no user group '\(group)'")

@@ -79,6 +79,81 @@ public final class AccountStore: Sendable {
     }
 }
 
+/// Makes equal texts share one string. A million dataset rows name the same few thousand groups:
+/// read as a string per row and per id, their ids took about 130 MB at a million users.
+final class TextInterner {
+    /// Strings by the FNV-1a hash of their bytes; a hash held by another text gives a new string.
+    private var byHash: [UInt64: String] = [:]
+
+    /// The string of these UTF-8 bytes, shared with every equal text interned before.
+    func text(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        if let known = byHash[hash], Self.equal(known, bytes) { return known }
+        let text = String(decoding: bytes, as: UTF8.self)
+        if byHash[hash] == nil { byHash[hash] = text }
+        return text
+    }
+
+    private static func equal(_ text: String, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var text = text
+        return text.withUTF8 { known in known.count == bytes.count && (bytes.isEmpty || memcmp(known.baseAddress!, bytes.baseAddress!, bytes.count) == 0) }
+    }
+}
+
+/// The stored JSON texts of a row's group ids and third-party ids, decoded from the bytes SQLite
+/// hands over, without making a string of the whole text first: reading a million rows of a
+/// directory's dataset spent most of its time splitting those strings. Handles the texts the store
+/// writes without escapes (`["a","b"]`, `{"k":"v"}`); any other text is decoded as a string.
+enum StoredJSON {
+    private static let quote = UInt8(ascii: "\"")
+
+    /// The strings between quotes of `["a","b"]` or `{"k":"v"}` from `bytes[2...]`, or nil when the
+    /// text is not in that form (escapes, spaces).
+    private static func quoted(_ bytes: UnsafeBufferPointer<UInt8>, open: UInt8, close: UInt8, pairs: Bool) -> [Range<Int>]? {
+        let count = bytes.count
+        guard count >= 4, bytes[0] == open, bytes[1] == quote, bytes[count - 2] == quote, bytes[count - 1] == close,
+            memchr(bytes.baseAddress!, 0x5C, count) == nil
+        else { return nil }
+        var ranges: [Range<Int>] = []
+        var start = 2
+        while true {
+            var end = start
+            while bytes[end] != quote { end += 1 }  // a quote is at count - 2
+            ranges.append(start..<end)
+            if end == count - 2 { break }
+            // Between a key and its value `":"`, between items `","`.
+            let separator = pairs && ranges.count % 2 == 1 ? UInt8(ascii: ":") : UInt8(ascii: ",")
+            guard end + 3 <= count - 2, bytes[end + 1] == separator, bytes[end + 2] == quote else { return nil }
+            start = end + 3
+        }
+        return pairs && ranges.count % 2 == 1 ? nil : ranges
+    }
+
+    /// Group ids, as `GroupIdsCoding.decode` reads them; equal ids share one string.
+    static func groupIds(_ bytes: UnsafeBufferPointer<UInt8>, interning interner: TextInterner) -> [String] {
+        guard !bytes.isEmpty else { return [] }
+        guard let ranges = quoted(bytes, open: UInt8(ascii: "["), close: UInt8(ascii: "]"), pairs: false) else {
+            return GroupIdsCoding.decode(String(decoding: bytes, as: UTF8.self))
+        }
+        return ranges.map { interner.text(UnsafeBufferPointer(rebasing: bytes[$0])) }
+    }
+
+    /// A third-party map, as `ThirdPartyCoding.decode` reads it; equal keys share one string.
+    static func thirdParty(_ bytes: UnsafeBufferPointer<UInt8>, interning interner: TextInterner) -> [String: String] {
+        guard !bytes.isEmpty else { return [:] }
+        guard let ranges = quoted(bytes, open: UInt8(ascii: "{"), close: UInt8(ascii: "}"), pairs: true) else {
+            return ThirdPartyCoding.decode(String(decoding: bytes, as: UTF8.self))
+        }
+        var map: [String: String] = [:]
+        map.reserveCapacity(ranges.count / 2)
+        for index in stride(from: 0, to: ranges.count, by: 2) {
+            map[interner.text(UnsafeBufferPointer(rebasing: bytes[ranges[index]]))] = String(decoding: UnsafeBufferPointer(rebasing: bytes[ranges[index + 1]]), as: UTF8.self)
+        }
+        return map
+    }
+}
+
 /// Lossless storage of a dataset row's group ids: a JSON array of strings (an id may hold ';'),
 /// empty for none. Stores written before read back as ';'-separated text.
 enum GroupIdsCoding {

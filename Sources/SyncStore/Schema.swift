@@ -206,7 +206,7 @@ enum Schema {
                 let keys = UserKeys(account: user[1], email: user[2], mobile: user[3])
                 try update.execute(arguments: [keys.account, keys.email, keys.mobile, user[0] as Int64])
             }
-            try createSettlingIndexes(db)
+            try createIndexes(settlingIndexes, db)
         }
         return migrator
     }
@@ -220,16 +220,19 @@ enum Schema {
         ("users_by_mobile_key", "users(mobileKey) WHERE mobileKey <> ''"),
     ]
 
-    static func createSettlingIndexes(_ db: Database) throws {
-        for (name, definition) in settlingIndexes { try db.execute(sql: "CREATE INDEX \(name) ON \(definition)") }
+    /// The indexes a run that creates more users than the store holds (a first run) drops before its
+    /// inserts and builds again after them: building an index once (a sort) took half the time of
+    /// a million insertions into it, in random order. These are the settling indexes and the
+    /// memberships' index by group. The run's one transaction covers the drop and the rebuild, so
+    /// no reader ever sees the store without them, and a kill in between rolls both back.
+    static let rebuiltAfterBulkCreation = settlingIndexes + [("memberships_by_group", "memberships(groupId)")]
+
+    static func dropIndexes(_ indexes: [(String, String)], _ db: Database) throws {
+        for (name, _) in indexes { try db.execute(sql: "DROP INDEX \(name)") }
     }
 
-    /// For a run that creates more users than the store holds (a first run): building the settling
-    /// indexes once after the inserts (a sort) takes half the time of a million insertions into
-    /// each. The run's one transaction covers the drop and the rebuild, so no reader ever sees the
-    /// store without them, and a kill in between rolls both back.
-    static func dropSettlingIndexes(_ db: Database) throws {
-        for (name, _) in settlingIndexes { try db.execute(sql: "DROP INDEX \(name)") }
+    static func createIndexes(_ indexes: [(String, String)], _ db: Database) throws {
+        for (name, definition) in indexes { try db.execute(sql: "CREATE INDEX \(name) ON \(definition)") }
     }
 }
 

@@ -67,7 +67,7 @@ struct SettlingReader {
         if tooMany(state.pendingUsers.count, userCount) { return (try fullInput(), nil) }
         for position in 0..<rowCount where !state.isSettled(row: position) { state.pendingRows.append(position) }
 
-        let rowStatement = try db.cachedStatement(sql: "SELECT \(AccountStore.userRowColumns) FROM dataset_users WHERE dataset = ? AND position = ?")
+        let interner = TextInterner()
         let userStatement = try db.cachedStatement(sql: "SELECT \(AccountStore.userColumns) FROM users WHERE id = ?")
         let membershipStatement = try db.cachedStatement(sql: "SELECT groupId FROM memberships WHERE userId = ? ORDER BY groupId")
         // The partial indexes serve a query only when its own condition repeats theirs.
@@ -75,9 +75,13 @@ struct SettlingReader {
         let byAccountKey = try db.cachedStatement(sql: "SELECT id FROM users WHERE accountKey = ?")
         while !state.pendingRows.isEmpty || !state.pendingUsers.isEmpty {
             while let position = state.pendingRows.popLast() {
-                guard let stored = try Row.fetchOne(rowStatement, arguments: [dataset, position]) else { continue }
-                let row = try AccountStore.userRow(stored)
-                rows[position] = (row, stamp(stored[9]))
+                var read: (row: UserRow, digest: Int64?)?
+                try db.eachRow("SELECT \(AccountStore.userRowColumns) FROM dataset_users WHERE dataset = ? AND position = ?", arguments: [dataset, position]) {
+                    read = AccountStore.userRow($0, interning: interner)
+                    return false
+                }
+                guard let (row, digest) = read else { continue }
+                rows[position] = (row, stamp(digest))
                 let externalId = row.externalId.trimmingSpaces()
                 if externalId.isEmpty {
                     if row.thirdParty["ldapDN"] != nil { return (try fullInput(), nil) }
@@ -191,12 +195,12 @@ struct SettlingReader {
     func fullInput() throws -> UserInput {
         var rows: [UserRow] = []
         var digests: [Int64?] = []
-        let cursor = try Row.fetchCursor(db, sql: """
-            SELECT \(AccountStore.userRowColumns) FROM dataset_users WHERE dataset = ? ORDER BY position
-            """, arguments: [dataset])
-        while let row = try cursor.next() {
-            rows.append(try AccountStore.userRow(row))
-            digests.append(stamp(row[9]))
+        let interner = TextInterner()
+        try db.eachRow("SELECT \(AccountStore.userRowColumns) FROM dataset_users WHERE dataset = ? ORDER BY position", arguments: [dataset]) { statement in
+            let (row, digest) = AccountStore.userRow(statement, interning: interner)
+            rows.append(row)
+            digests.append(stamp(digest))
+            return true
         }
         return UserInput(rows: rows, digests: digests, existing: try AccountStore.state(db).users)
     }

@@ -34,9 +34,9 @@ import Testing
         #expect((row?[3] as Int64?) == nil)
     }
 
-    /// A first run of 10,000 users builds the settling indexes after its inserts (they are dropped
-    /// and made again in its transaction): they are all there afterwards, and the next run settles
-    /// every row through them.
+    /// A first run of 10,000 users builds the settling indexes and the memberships' index by group
+    /// after its inserts (they are dropped and made again in its transaction): they are all there
+    /// afterwards, and the next run settles every row through them.
     @Test func aFirstRunRebuildsTheSettlingIndexes() throws {
         let workspace = try Workspace(groups: nil)
         let store = try workspace.store()
@@ -46,8 +46,9 @@ import Testing
             return row
         }, source: "test")
         #expect(try workspace.run().counts.usersCreated == 10_000)
-        let indexes = try store.read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'users'") }
-        for name in ["users_by_source_digest", "users_by_external_id", "users_by_account_key", "users_by_email_key", "users_by_mobile_key"] {
+        let indexes = try store.read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index'") }
+        let rebuilt = ["users_by_source_digest", "users_by_external_id", "users_by_account_key", "users_by_email_key", "users_by_mobile_key", "memberships_by_group"]
+        for name in rebuilt {
             #expect(indexes.contains(name), "\(name) is missing after the first run")
         }
         #expect(try SettledPlanTests.settledPlan(store, policy: workspace.config.policy, groups: nil).read.settled == 10_000)

@@ -33,6 +33,34 @@ import Testing
         #expect(ThirdPartyCoding.decode("not json") == [:])
     }
 
+    /// Decoding a stored text from SQLite's bytes gives what decoding it as a string gives, for the
+    /// texts the store writes and for those it reads from earlier versions; equal ids are one string.
+    @Test func storedTextsReadFromBytesAsFromStrings() {
+        let lists: [[String]] = [[], ["eng"], ["ou-1", "grp-2", "ou-1"], [""], ["a;b", "Zürich"], ["x\"y"], ["back\\slash"], ["a/b"]]
+        var groupTexts = lists.map(GroupIdsCoding.encode) + ["eng;sales", #"["a", "b"]"#, #"["a","#, "[]", #"["a""b"]"#]
+        groupTexts.append(#"["only"]"#)
+        var mapTexts = Self.maps.map(ThirdPartyCoding.encode) + [#"{"ldapDN":"cn=a\/b,dc=x"}"#, #"{"a":"1","b":"2"}"#, "not json", #"{"a":"1"}"#]
+        mapTexts += [#"{"a":"1","b"}"#, #"{"a","b":"2"}"#, #"{"a":"1" ,"b":"2"}"#, #"{"":""}"#]
+        let interner = TextInterner()
+        for text in groupTexts {
+            var copy = text
+            let ids = copy.withUTF8 { StoredJSON.groupIds($0, interning: interner) }
+            #expect(ids == GroupIdsCoding.decode(text), "\(text)")
+        }
+        for text in mapTexts {
+            var copy = text
+            let map = copy.withUTF8 { StoredJSON.thirdParty($0, interning: interner) }
+            #expect(map == ThirdPartyCoding.decode(text), "\(text)")
+        }
+        var first = #"["group-with-a-long-identifier-0001"]"#
+        var second = #"["other","group-with-a-long-identifier-0001"]"#
+        let a = first.withUTF8 { StoredJSON.groupIds($0, interning: interner) }[0]
+        let b = second.withUTF8 { StoredJSON.groupIds($0, interning: interner) }[1]
+        #expect(a == b)
+        var (left, right) = (a, b)
+        #expect(left.withUTF8 { $0.baseAddress } == right.withUTF8 { $0.baseAddress })  // one buffer
+    }
+
     /// A row's digest is the first 8 bytes of the SHA-256 of its column texts as stored, each
     /// length-prefixed: what stores written by earlier versions hold, so that they still settle.
     @Test func aRowsDigestIsThatOfItsStoredTexts() {
