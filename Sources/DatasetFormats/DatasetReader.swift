@@ -36,44 +36,57 @@ public enum DatasetFormat: String, Sendable, CaseIterable {
 /// they were given as.
 struct DatasetRecord {
     var line: Int
-    var cells: Cells
-    var groupIds: [String]? = nil
-
+    var groupIds: [String]?
     /// A CSV record's cells are its fields, placed by the header (no dictionary a row: a million
-    /// rows); a JSON Lines record's are by name, as each line names its own.
-    enum Cells {
-        case named([String: String])
-        case placed([String], HeaderColumns)
+    /// rows); a JSON Lines record's are by name, as each line names its own. Kept as two stored
+    /// properties, not as an enum's payloads: reading a cell out of an enum retained and released
+    /// the fields and the header each time, a tenth of a million-row import.
+    private let fields: [String]
+    private let header: HeaderColumns?
+    private let named: [String: String]
+
+    init(line: Int, fields: [String], header: HeaderColumns) {
+        self.line = line
+        self.fields = fields
+        self.header = header
+        named = [:]
+    }
+
+    init(line: Int, named: [String: String], groupIds: [String]?) {
+        self.line = line
+        self.groupIds = groupIds
+        self.named = named
+        fields = []
+        header = nil
     }
 
     /// The cell of the canonical column `name`, number `ordinal` of the kind's columns
     /// (`DatasetColumns.users` or `.groups`); nil when absent.
     subscript(ordinal: Int, named name: String) -> String? {
-        switch cells {
-        case .named(let cells): cells[name]
-        case .placed(let fields, let header): header.slots[ordinal].map { fields[$0] }
-        }
+        guard let header else { return named[name] }
+        guard let slot = header.slots[ordinal] else { return nil }
+        return fields[slot]
     }
 
     /// The `thirdParty.<system>` cells that hold a value, by system.
     var thirdParty: [String: String] {
         var map: [String: String] = [:]
-        switch cells {
-        case .named(let cells):
-            for (column, value) in cells where column.hasPrefix(DatasetColumns.thirdPartyPrefix) && !value.isEmpty {
+        if let header {
+            for (system, position) in header.thirdParty where !fields[position].isEmpty { map[system] = fields[position] }
+        } else {
+            for (column, value) in named where column.hasPrefix(DatasetColumns.thirdPartyPrefix) && !value.isEmpty {
                 map[String(column.dropFirst(DatasetColumns.thirdPartyPrefix.count))] = value
             }
-        case .placed(let fields, let header):
-            for (system, position) in header.thirdParty where !fields[position].isEmpty { map[system] = fields[position] }
         }
         return map
     }
 
     /// Every cell with its column, for checks that look at all of them.
     func forEachCell(_ body: (_ column: String, _ value: String) throws(DatasetFileError) -> Void) throws(DatasetFileError) {
-        switch cells {
-        case .named(let cells): for (column, value) in cells { try body(column, value) }
-        case .placed(let fields, let header): for (index, value) in fields.enumerated() { try body(header.names[index], value) }
+        if let header {
+            for index in fields.indices { try body(header.names[index], fields[index]) }
+        } else {
+            for (column, value) in named { try body(column, value) }
         }
     }
 }
@@ -187,7 +200,7 @@ public struct DatasetReader: Sendable {
             guard record.fields.count == columns.names.count else {
                 throw DatasetFileError(file: file, line: record.line, message: "\(record.fields.count) fields, but the header has \(columns.names.count) columns (an unquoted comma?)")
             }
-            let record = DatasetRecord(line: record.line, cells: .placed(record.fields, columns))
+            let record = DatasetRecord(line: record.line, fields: record.fields, header: columns)
             try DatasetColumns.checkCharacters(record, file: file)
             try body(record)
         }
@@ -238,7 +251,7 @@ public struct DatasetReader: Sendable {
             throw DatasetFileError(file: file, line: lineNumber, message: error.message)
         }
         let (cells, groupIds) = try cells(of: fields, file: file, line: lineNumber)
-        let record = DatasetRecord(line: lineNumber, cells: .named(cells), groupIds: groupIds)
+        let record = DatasetRecord(line: lineNumber, named: cells, groupIds: groupIds)
         try DatasetColumns.checkCharacters(record, file: file)
         return record
     }
