@@ -432,7 +432,7 @@ struct UserPlanner {
     /// `holder` takes `value` (normalised; empty claims nothing), giving up `previous` if it differs.
     private func claim(_ value: String, previous: String?, by holder: Holder, in claims: inout [String: Holder]) {
         if let previous, previous != value { release(previous, from: holder, in: &claims) }
-        if !value.isEmpty, claims[value] != holder { claims[value] = holder }
+        if !value.isEmpty { claims[value] = holder }  // one hash lookup; the same holder again changes nothing
     }
 
 }
