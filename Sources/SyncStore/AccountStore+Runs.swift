@@ -38,21 +38,12 @@ public enum ItemClass: String, Sendable, CaseIterable {
     }()
 }
 
-/// Some of a run's items and how many there are of each kind, action and code (see
+/// Some of a run's items and how many there are of each kind, action and class (see
 /// `AccountStore.runItemSample`).
 public struct RunItemSample: Sendable, Equatable {
-    public struct Group: Hashable, Sendable {
-        public var kind: ItemKind
-        public var action: ItemAction
-        public var code: ItemCode?
-
-        /// An item of this group, for the predicates that sort items into sections.
-        public var example: RunItem { RunItem(kind: kind, key: "", action: action, code: code, message: "") }
-    }
-
     /// The first items of each group, in the run's order.
     public var items: [RunItem] = []
-    public var counts: [Group: Int] = [:]
+    public var counts: [RunItemGroup: Int] = [:]
 }
 
 /// Items of a run of one kind, action and class (a section of the run's page).
@@ -341,7 +332,7 @@ extension AccountStore {
         }
     }
 
-    /// The first `perGroup` items of each kind, action and code of a run, in the run's order, and
+    /// The first `perGroup` items of each kind, action and class of a run, in the run's order, and
     /// how many items each of those groups holds: what a summary of a run shows (the CLI prints 20
     /// of each section), read in one pass without keeping a million items. Any list of a run's
     /// items that is cut at N per section, for sections made of such groups, is within the sample.
@@ -354,7 +345,7 @@ extension AccountStore {
                 }
                 // The key and message are read only for the items kept.
                 var item = Self.runItem(kind: text(0), key: "", action: text(1), code: text(2), message: "")
-                let group = RunItemSample.Group(kind: item.kind, action: item.action, code: item.code)
+                let group = RunItemGroup(item)
                 let count = sample.counts[group, default: 0] + 1
                 sample.counts[group] = count
                 if count <= perGroup {

@@ -99,7 +99,7 @@ struct SafeguardCLITests {
         #expect(try cli.run("datasets", "import", "--kind", "users", "people", people).status == 0)
         let result = try cli.run("run")
         #expect(result.status == 2)
-        #expect(result.stdout.contains("Users or user groups that could not be deleted (1):"))
+        #expect(result.stdout.contains("Users that could not be deleted (1):"))
         #expect(result.stdout.contains("alice  PROTECTED"))
         #expect(try disabledCount(cli) == 0)
     }

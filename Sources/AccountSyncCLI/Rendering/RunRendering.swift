@@ -36,7 +36,7 @@ enum RunRendering {
         return detail(run, itemLimit: itemsPerSection, sample: try app.runItemSample(id: run.id, perGroup: itemsPerSection))
     }
 
-    /// A run's detail page, grouped as the product's Update History groups it: with its items
+    /// A run's detail page, in the sections of the Admin Center's run page (`RunSection`): with its items
     /// (`run.items`), or, when `sample` is given, with the first items of each section from the
     /// sample and each section's size from the sample's counts.
     static func detail(_ run: RunRecord, itemLimit: Int?, sample: RunItemSample? = nil) -> String {
@@ -58,7 +58,7 @@ enum RunRendering {
     }
 
     private static func body(
-        status: RunStatus, failure: RunFailure?, counts c: RunCounts, items: [RunItem], itemLimit: Int?, sampleCounts: [RunItemSample.Group: Int]? = nil
+        status: RunStatus, failure: RunFailure?, counts c: RunCounts, items: [RunItem], itemLimit: Int?, sampleCounts: [RunItemGroup: Int]? = nil
     ) -> [String] {
         var lines: [String] = []
         if let failure {
@@ -73,31 +73,13 @@ enum RunRendering {
                 ["users", "\(c.usersCreated)", "\(c.usersUpdated)", "\(c.usersRestored)", "\(c.usersDisabledOnCreate)", "\(c.usersDisabledOnDelete)", "\(c.usersRemoved)", "\(c.usersFailedNew)", "\(c.usersFailedUpdate)", "\(c.usersNotDeleted)"],
                 ["groups", "\(c.groupsCreated)", "\(c.groupsUpdated)", "-", "-", "-", "\(c.groupsRemoved)", "\(c.groupsFailedNew)", "\(c.groupsFailedUpdate)", "\(c.groupsNotDeleted)"],
             ]))
-        let sections: [(String, (RunItem) -> Bool)] = [
-            ("Stopped by the safeguard: who would have gone", { $0.code == .safeguardTripped }),
-            ("Failed new user groups", { $0.kind == .group && $0.isFailure && $0.action == .create }),
-            ("Failed updated user groups", { $0.kind == .group && $0.isFailure && $0.action == .update }),
-            ("Failed new users", { $0.kind == .user && $0.isFailure && $0.action == .create }),
-            ("Failed updated users", { $0.kind == .user && $0.isFailure && $0.action == .update }),
-            ("Users or user groups that could not be deleted", { $0.code == .resourcesNotTransferred || $0.code == .protected }),
-            ("Users disabled during creation", { $0.code == nil && $0.action == .disableOnCreate }),
-            ("Users disabled during deletion", { $0.code == nil && $0.action == .disableOnDelete }),
-            ("Users removed", { $0.kind == .user && $0.code == nil && $0.action == .remove }),
-            ("Users restored", { $0.code == nil && $0.action == .restore }),
-            ("Users created", { $0.kind == .user && $0.code == nil && $0.action == .create }),
-            ("Users updated", { $0.kind == .user && $0.code == nil && $0.action == .update }),
-            ("User groups created", { $0.kind == .group && $0.code == nil && $0.action == .create }),
-            ("User groups updated", { $0.kind == .group && $0.code == nil && $0.action == .update }),
-            ("User groups removed", { $0.kind == .group && $0.code == nil && $0.action == .remove }),
-            ("Warnings about the source", { $0.code?.isWarning == true }),
-        ]
-        for (title, belongs) in sections {
-            let matching = items.filter(belongs)
+        for section in RunSection.all {
+            let matching = items.filter(section.matches)
             // The section's size: its items, or the groups of the sample that belong to it.
-            let total = sampleCounts.map { counts in counts.reduce(0) { $0 + (belongs($1.key.example) ? $1.value : 0) } } ?? matching.count
+            let total = sampleCounts.map { counts in counts.reduce(0) { $0 + (section.matches($1.key) ? $1.value : 0) } } ?? matching.count
             guard total > 0 else { continue }
             lines.append("")
-            lines.append("\(title) (\(total)):")
+            lines.append("\(section.title) (\(total)):")
             let shown = itemLimit.map { Array(matching.prefix($0)) } ?? matching
             for item in shown {
                 lines.append("  \(Output.visible(item.key))\(item.code.map { "  \($0.rawValue)" } ?? "")  \(Output.visible(item.message))")
