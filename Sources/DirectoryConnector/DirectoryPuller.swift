@@ -70,7 +70,9 @@ public struct DirectoryPuller {
         let report = PullReport()
         let references = try referenceHandling(ldap, report: report)
         let groupIdAttribute = settings.groups.externalId
-        let skipAttributes = ["objectClass", "aliasedObjectName"]
+        // What tells an alias or a referral entry (see `PullReport.skip`): attributes no user or
+        // group has, so asking for them costs nothing, unlike objectClass and its values on every entry.
+        let skipAttributes = ["aliasedObjectName", "ref"]
 
         // Org units: the OU tree.
         var units: [String: Unit] = [:]  // normalized DN → unit
@@ -357,14 +359,16 @@ final class PullReport {
     private var noticed = Set<String>()
 
     /// Skips and reports an alias or referral entry that matched a search; returns whether it did.
+    /// Each is told by the attribute its object class requires: an alias's `aliasedObjectName`
+    /// (RFC 4512), a referral's `ref` (RFC 3296).
     func skip(_ entry: LDAPEntry, as what: String) -> Bool {
-        if entry.hasValue("objectClass", ignoringCase: "alias") {
+        if entry.firstValue("aliasedObjectName") != nil {
             if let dn = try? DistinguishedName(lenient: entry.dn) { aliases.insert(dn.normalized) }
             let target = entry.string("aliasedObjectName").map { " (it points to \($0))" } ?? ""
             notice(.entrySkipped, kind: what == "user" ? .user : .group, key: entry.dn, "an alias entry\(target) matched the \(what) search; aliases are never users or groups, so it was skipped")
             return true
         }
-        if entry.hasValue("objectClass", ignoringCase: "referral") {
+        if entry.firstValue("ref") != nil {
             notice(.entrySkipped, kind: what == "user" ? .user : .group, key: entry.dn, "a referral entry matched the \(what) search; it is not a \(what), so it was skipped")
             return true
         }

@@ -3,7 +3,7 @@
 /// Held compactly, because a pull reads a million of them: every value's bytes one after another
 /// in one buffer, and each value a slot naming its attribute and its place in the buffer. An
 /// entry is then four allocations, not one per value and per attribute (allocation was a fifth
-/// of a million-user pull). `firstValue` and `hasValue` read without copying.
+/// of a million-user pull). `firstValue` reads without copying.
 public struct LDAPEntry: Sendable {
     public var dn: String
     /// Attribute names as the server sent them, in order, each once (an attribute sent in two
@@ -73,20 +73,6 @@ public struct LDAPEntry: Sendable {
     public func bytes(_ name: String) -> [[UInt8]] {
         guard let attribute = index(of: name) else { return [] }
         return slots.compactMap { $0.attribute == attribute ? Array(buffer[$0.start..<$0.end]) : nil }
-    }
-
-    /// Whether an attribute has a value equal to `value`, ASCII case-insensitively (`objectClass`
-    /// values, booleans), without making a string of each value.
-    public func hasValue(_ name: String, ignoringCase value: String) -> Bool {
-        guard let attribute = index(of: name) else { return false }
-        var value = value
-        return value.withUTF8 { wanted in
-            slots.contains { slot in
-                guard slot.attribute == attribute, slot.end - slot.start == wanted.count else { return false }
-                for offset in 0..<wanted.count where Self.lowercase(buffer[slot.start + offset]) != Self.lowercase(wanted[offset]) { return false }
-                return true
-            }
-        }
     }
 
     /// ASCII case-insensitive equality (attribute descriptions are ASCII), without Foundation.

@@ -26,15 +26,6 @@ struct LDAPEntryTests {
         #expect(entry.attributes[1].values == [Array("Ann".utf8), Array("Anna".utf8)])
     }
 
-    @Test func hasValueComparesWholeValuesIgnoringCase() {
-        #expect(entry.hasValue("objectclass", ignoringCase: "INETORGPERSON"))
-        #expect(entry.hasValue("objectClass", ignoringCase: "top"))
-        #expect(!entry.hasValue("objectClass", ignoringCase: "inetOrg"))
-        #expect(!entry.hasValue("objectClass", ignoringCase: "alias"))
-        #expect(!entry.hasValue("cn", ignoringCase: "top"))
-        #expect(!entry.hasValue("sn", ignoringCase: "Ann"))
-    }
-
     @Test func settingTheAttributesReplacesEveryValue() {
         var changed = entry
         changed.attributes = [("member", [Array("uid=b,dc=x".utf8)])]
