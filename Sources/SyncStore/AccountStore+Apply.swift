@@ -55,9 +55,15 @@ extension AccountStore {
         let deleteUser = try db.cachedStatement(sql: "DELETE FROM users WHERE id = ?")
 
         let creations = plan.userChanges.indices.filter { [.create, .disableOnCreate].contains(plan.userChanges[$0].action) }
-        var rebuildIndexes = false  // see Schema.rebuiltAfterBulkCreation; the users are counted only for a big run
-        if creations.count >= 10_000 { rebuildIndexes = creations.count > (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") ?? 0) }
-        if rebuildIndexes { try Schema.dropIndexes(Schema.rebuiltAfterBulkCreation, db) }
+        // Ids for the creations, read before any index is dropped.
+        var nextId = try nextUserId(db)
+        // See Schema.rebuiltAfterBulkCreation. The tables are counted only for a big run.
+        var rebuilt: [(String, String)] = []
+        if creations.count >= 10_000, creations.count > (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") ?? 0) {
+            rebuilt = Schema.rebuiltAfterBulkCreation
+            if creations.count > (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM user_changes") ?? 0) { rebuilt += Schema.auditIndexes }
+        }
+        try Schema.dropIndexes(rebuilt, db)
         var done = 0
         var halfwayCalled = false
         /// Counts the changes written: calls `halfway` once half of them are, reports progress and
@@ -105,7 +111,6 @@ extension AccountStore {
             INSERT INTO users (id, account, name, email, mobile, accountType, disabledReason, managed, externalId, thirdParty, createdAt, updatedAt,
                 accountKey, emailKey, mobileKey, sourceDigest)
             """, columns: 16)
-        var nextId = try nextUserId(db)
         for chunk in stride(from: 0, to: creations.count, by: 1_000) {
             let firstId = nextId
             let part = creations[chunk..<min(chunk + 1_000, creations.count)]
@@ -125,7 +130,7 @@ extension AccountStore {
             try wrote(part.count)
         }
 
-        if rebuildIndexes { try Schema.createIndexes(Schema.rebuiltAfterBulkCreation, db) }
+        try Schema.createIndexes(rebuilt, db)
         for stamp in plan.userStamps {
             try stampUser.execute { $0.int(stamp.digest); $0.int(stamp.userId) }
         }

@@ -227,6 +227,9 @@ enum Schema {
     /// no reader ever sees the store without them, and a kill in between rolls both back.
     static let rebuiltAfterBulkCreation = settlingIndexes + [("memberships_by_group", "memberships(groupId)")]
 
+    /// The audit trail's indexes, rebuilt too when a run's creations outnumber its rows.
+    static let auditIndexes = [("user_changes_by_user", "user_changes(userId)"), ("user_changes_by_account", "user_changes(account)")]
+
     static func dropIndexes(_ indexes: [(String, String)], _ db: Database) throws {
         for (name, _) in indexes { try db.execute(sql: "DROP INDEX \(name)") }
     }

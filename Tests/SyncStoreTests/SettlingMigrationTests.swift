@@ -34,8 +34,8 @@ import Testing
         #expect((row?[3] as Int64?) == nil)
     }
 
-    /// A first run of 10,000 users builds the settling indexes and the memberships' index by group
-    /// after its inserts (they are dropped and made again in its transaction): they are all there
+    /// A first run of 10,000 users builds the settling indexes, the memberships' index by group and
+    /// the audit trail's indexes after its inserts (they are dropped and made again in its transaction): they are all there
     /// afterwards, and the next run settles every row through them.
     @Test func aFirstRunRebuildsTheSettlingIndexes() throws {
         let workspace = try Workspace(groups: nil)
@@ -47,7 +47,8 @@ import Testing
         }, source: "test")
         #expect(try workspace.run().counts.usersCreated == 10_000)
         let indexes = try store.read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index'") }
-        let rebuilt = ["users_by_source_digest", "users_by_external_id", "users_by_account_key", "users_by_email_key", "users_by_mobile_key", "memberships_by_group"]
+        let rebuilt = ["users_by_source_digest", "users_by_external_id", "users_by_account_key", "users_by_email_key", "users_by_mobile_key", "memberships_by_group",
+            "user_changes_by_user", "user_changes_by_account"]
         for name in rebuilt {
             #expect(indexes.contains(name), "\(name) is missing after the first run")
         }
