@@ -50,25 +50,29 @@ public struct SyncPlanner: Sendable {
             untouched.managedIds = Set(existingGroups.filter(\.managed).map(\.groupId))
             groupResult = untouched
         }
-        let userInput = try users(groupResult.outcome(existing: existingGroups))
-        let userResult = userInput.map {
+        var userInput = try users(groupResult.outcome(existing: existingGroups))
+        var userResult = userInput.map {
             UserPlanner(policy: policy).plan($0, groups: groupResult, now: context.now)
         }
-
         let managedEnabledUsers = (userInput?.existing.count { $0.managed && !$0.disabled } ?? 0) + (userInput?.settled?.enabled ?? 0)
+        let usersEmpty = userInput?.totalRows == 0
+        userInput = nil  // the rows, now planned: a million of them is a few hundred MB
+
         let guardResult = SafeguardCheck(
             policy: policy.safeguard, managedEnabledUsers: managedEnabledUsers,
             managedGroups: existingGroups.count { $0.managed }, context: context)
-            .check(usersEmpty: userInput?.totalRows == 0, groupsEmpty: groups?.isEmpty == true, users: userResult, groups: groupResult)
+            .check(usersEmpty: usersEmpty, groupsEmpty: groups?.isEmpty == true, users: userResult, groups: groupResult)
         if let failure = guardResult.failure {
             return .failed(failure, items: guardResult.items)
         }
 
         var counts = groupResult.counts
         var items = groupResult.items
+        let userValidRows = userResult?.validRows ?? 0
+        let userStamps = userResult?.stamps ?? []
         var userChanges: [UserChange] = []
-        if let userResult {
-            let u = userResult.counts
+        if var result = userResult.take() {
+            let u = result.counts
             counts.usersCreated = u.usersCreated
             counts.usersUpdated = u.usersUpdated
             counts.usersRestored = u.usersRestored
@@ -76,17 +80,22 @@ public struct SyncPlanner: Sendable {
             counts.usersFailedNew = u.usersFailedNew
             counts.usersFailedUpdate = u.usersFailedUpdate
             counts.usersNotDeleted = u.usersNotDeleted
-            counts.usersDisabledOnDelete = userResult.deletions.filter { $0.action == .disableOnDelete }.count
-            counts.usersRemoved = userResult.deletions.filter { $0.action == .remove }.count
-            items += userResult.items + userResult.deletionItems
-            userChanges = userResult.changes + userResult.deletions
+            counts.usersDisabledOnDelete = result.deletions.count { $0.action == .disableOnDelete }
+            counts.usersRemoved = result.deletions.count { $0.action == .remove }
+            // Moved, not concatenated: a million changes copied was a second copy of the plan at its peak.
+            items += result.items
+            result.items = []
+            items += result.deletionItems
+            userChanges = result.changes
+            result.changes = []
+            userChanges += result.deletions
         }
         let groupChanges = groupResult.changes + groupResult.removals
 
-        let succeeded = groupResult.validRows + (userResult?.validRows ?? 0) + counts.changes
+        let succeeded = groupResult.validRows + userValidRows + counts.changes
         if counts.failures == 0 {
             var plan = SyncPlan(status: .success, failure: nil, counts: counts, items: items, groupChanges: groupChanges, userChanges: userChanges)
-            plan.userStamps = userResult?.stamps ?? []
+            plan.userStamps = userStamps
             return plan
         }
         if succeeded == 0 {
@@ -94,7 +103,7 @@ public struct SyncPlanner: Sendable {
             return SyncPlan(status: .failed, failure: failure, counts: counts, items: items, groupChanges: [], userChanges: [])
         }
         var plan = SyncPlan(status: .partiallyFailed, failure: nil, counts: counts, items: items, groupChanges: groupChanges, userChanges: userChanges)
-        plan.userStamps = userResult?.stamps ?? []
+        plan.userStamps = userStamps
         return plan
     }
 }
