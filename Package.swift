@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "SQLiteTuning", linkerSettings: [.linkedLibrary("sqlite3")]),
         // Persistence: the SQLite account store (GRDB).
         .target(name: "SyncStore", dependencies: [
-            "SyncCore", "SQLiteTuning",
+            "SyncCore", "SQLiteTuning", "Pipelining",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "GRDBSQLite", package: "GRDB.swift"),  // binding values directly (BulkStatement)
             .product(name: "Crypto", package: "swift-crypto"),  // dataset row digests

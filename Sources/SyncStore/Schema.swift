@@ -241,7 +241,7 @@ enum Schema {
 
 /// A user's account, email and mobile as runs compare them (`Normalize`), as the store keeps them
 /// next to the values.
-struct UserKeys {
+struct UserKeys: Sendable {
     var account: String
     var email: String
     var mobile: String
