@@ -79,14 +79,19 @@ struct StoreRunTests {
         #expect(try workspace.store().user(account: "bob")?.disabled == false)
     }
 
-    @Test func ownerOfResourcesIsRemovedOnlyAfterTransfer() throws {
+    /// A store after a first run of the sample datasets, with `deletedUsers: remove`.
+    static func syncedWithRemoval() throws -> (Workspace, AccountStore) {
         var policy = SyncPolicy()
         policy.safeguard.deletedUsers = .remove
         let workspace = try Workspace(policy: policy)
         try workspace.importDataset(.groups, "org", csv: orgCSV)
         try workspace.importDataset(.users, "people", csv: peopleCSV)
         _ = try workspace.run()
-        let store = try workspace.store()
+        return (workspace, try workspace.store())
+    }
+
+    @Test func ownerOfResourcesIsRemovedOnlyAfterTransfer() throws {
+        let (workspace, store) = try Self.syncedWithRemoval()
         try store.addResource(name: "Q3 dashboard", ownerAccount: "bob", ownerGroupId: nil)
         let withoutBob = peopleCSV.split(separator: "\n").filter { !$0.hasPrefix("bob,") }.joined(separator: "\n")
         try workspace.importDataset(.users, "people", csv: withoutBob)
@@ -103,13 +108,7 @@ struct StoreRunTests {
     }
 
     @Test func aNewUserNeverTakesTheIdOrTheAuditTrailOfARemovedOne() throws {
-        var policy = SyncPolicy()
-        policy.safeguard.deletedUsers = .remove
-        let workspace = try Workspace(policy: policy)
-        try workspace.importDataset(.groups, "org", csv: orgCSV)
-        try workspace.importDataset(.users, "people", csv: peopleCSV)
-        _ = try workspace.run()
-        let store = try workspace.store()
+        let (workspace, store) = try Self.syncedWithRemoval()
         let carol = try #require(try store.user(account: "carol"))
         #expect(carol.id == (try store.users().map(\.id).max()))
         // carol leaves (the user with the highest id) and, in the same run, dave arrives with the
