@@ -129,6 +129,9 @@ final class BatchedInsert {
     private let head: String
     private let placeholders: String
     private let full: BulkStatement
+    /// Statements for a last, shorter run of rows, by their number of rows (an update's few audit
+    /// rows and memberships use one each time).
+    private var tails: [Int: BulkStatement] = [:]
 
     /// `head` is the statement up to `VALUES` (`INSERT INTO t (a, b)`); each row binds `columns` values.
     init(_ db: Database, _ head: String, columns: Int) throws {
@@ -156,6 +159,8 @@ final class BatchedInsert {
             pending.append(element)
             if pending.count == Self.rowsPerStatement { try flush(full) }
         }
-        if !pending.isEmpty { try flush(BulkStatement(db, sql: Self.sql(head, placeholders, rows: pending.count))) }
+        guard !pending.isEmpty else { return }
+        if tails[pending.count] == nil { tails[pending.count] = try BulkStatement(db, sql: Self.sql(head, placeholders, rows: pending.count)) }
+        try flush(tails[pending.count]!)
     }
 }
