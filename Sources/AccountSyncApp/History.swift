@@ -28,7 +28,7 @@ extension AccountSync {
         }
     }
 
-    /// The first `perGroup` items of each kind, action and code of a run, with each group's count:
+    /// The first `perGroup` items of each kind, action and class of a run, with each group's count:
     /// enough to print N items of every section without reading a million.
     public func runItemSample(id: Int64, perGroup: Int) throws(AppError) -> RunItemSample {
         try withStore { try $0.runItemSample(runId: id, perGroup: perGroup) }

@@ -82,7 +82,8 @@ public struct SyncPlanner: Sendable {
             counts.usersNotDeleted = u.usersNotDeleted
             counts.usersDisabledOnDelete = result.deletions.count { $0.action == .disableOnDelete }
             counts.usersRemoved = result.deletions.count { $0.action == .remove }
-            // Moved, not concatenated: a million changes copied was a second copy of the plan at its peak.
+            // Moved out of the planner's result, not concatenated: concatenating held a second copy
+            // of a million changes while the plan was put together.
             items += result.items
             result.items = []
             items += result.deletionItems
