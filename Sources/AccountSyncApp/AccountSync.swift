@@ -274,20 +274,27 @@ public struct AccountSync: Sendable {
     /// The plan of a run from the stored datasets: the groups, then the user side the store hands
     /// over (`read` is told how much it read). A run and a dry run plan the same way.
     private func plan(_ input: StoredRunInput, context: RunContext, read: (UserInput, Int) -> Void = { _, _ in }) throws -> SyncPlan {
-        try SyncPlanner(policy: config.policy).plan(groups: input.groupRows, existingGroups: input.groups, context: context) { outcome in
+        try SyncPlanner(policy: config.policy).plan(groups: input.groupRows, existingGroups: input.groups, context: context, sink: input.sink) { outcome in
             let users = try input.users(outcome)
             if let users { read(users, input.settledRows) }
             return users
         }
     }
 
-    /// The time since `start` as "1.23 s", for the log of a run's phases; `start` moves to now.
+    /// The time since `start` as "1.23 s (memory 512 MiB, peak 800 MiB)", for the log of a run's
+    /// phases; `start` moves to now. The memory is the process's resident set, so an admin sizing a
+    /// machine sees which phase needs it.
     static func seconds(since start: inout ContinuousClock.Instant) -> String {
         let now = ContinuousClock.now
         let elapsed = now - start
         start = now
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        return String(format: "%.2f s", seconds)
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let peak = Int(usage.ru_maxrss) / 1024  // KiB on Linux
+        let pages = (try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8))?.split(separator: " ").dropFirst().first.flatMap { Int($0) }
+        let resident = pages.map { "memory \($0 * Int(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576) MiB, " } ?? ""
+        return String(format: "%.2f s", seconds) + " (\(resident)peak \(peak) MiB)"
     }
 
     // MARK: The directory

@@ -163,6 +163,9 @@ public struct SyncPlan: Sendable {
     public var userChanges: [UserChange]
     /// Stamps for users the run leaves unchanged (see `UserStamp`).
     public var userStamps: [UserStamp] = []
+    /// The plan failed after its changes went to a `PlanSink`: none of them may be applied, and
+    /// the run lists only `items`.
+    public var discardsSinkParts = false
 
     public init(
         status: RunStatus, failure: RunFailure?, counts: RunCounts, items: [RunItem],

@@ -5,10 +5,10 @@ import Foundation
 ///
 /// ```swift
 /// let plan = SyncPlanner(policy: policy).plan(users: userRows, groups: groupRows, state: state, context: context)
-/// if plan.failure == nil { try store.apply(plan) }
+/// if plan.failure == nil { try store.applyRun(runId) { _ in plan } }
 /// ```
-/// Pure: no I/O; the clock comes in the context. A `nil` dataset means that part is not synced
-/// (its accounts stay as they are).
+/// Pure: no I/O but what a `PlanSink` it is given does; the clock comes in the context. A `nil`
+/// dataset means that part is not synced (its accounts stay as they are).
 public struct SyncPlanner: Sendable {
     public var policy: SyncPolicy
 
@@ -23,24 +23,30 @@ public struct SyncPlanner: Sendable {
     }
 
     public func plan(users: [UserRow]?, groups: [GroupRow]?, state: AccountState, context: RunContext) -> SyncPlan {
-        plan(groups: groups, existingGroups: state.groups, context: context) { _ in
+        // Without a sink, and with a closure that cannot throw, nothing throws.
+        (try? plan(groups: groups, existingGroups: state.groups, context: context) { _ in
             users.map { UserInput(rows: $0, existing: state.users) }
-        }
+        }) ?? .failed(RunFailure(code: .storeError, message: "the plan could not be made"))
     }
 
     /// Plans the groups first, then asks `users` for the user side, telling it which groups' members
     /// cannot be taken as settled (see `SettledUsers`). `users` returns nil when users are not synced.
+    ///
+    /// With a `sink`, the changes and items go there as they are planned (see `PlanSink`), and the
+    /// plan returned holds only the counts, the outcome, the stamps and the items left to write.
+    /// When it fails with `discardsSinkParts`, what the sink was given must not be applied.
     public func plan(
-        groups: [GroupRow]?, existingGroups: [ExistingGroup], context: RunContext, users: (GroupOutcome) throws -> UserInput?
-    ) rethrows -> SyncPlan {
-        var plan = try planChanges(groups: groups, existingGroups: existingGroups, context: context, users: users)
+        groups: [GroupRow]?, existingGroups: [ExistingGroup], context: RunContext, sink: PlanSink? = nil,
+        users: (GroupOutcome) throws -> UserInput?
+    ) throws -> SyncPlan {
+        var plan = try planChanges(groups: groups, existingGroups: existingGroups, context: context, sink: sink, users: users)
         plan.items += context.sourceNotices
         return plan
     }
 
     private func planChanges(
-        groups: [GroupRow]?, existingGroups: [ExistingGroup], context: RunContext, users: (GroupOutcome) throws -> UserInput?
-    ) rethrows -> SyncPlan {
+        groups: [GroupRow]?, existingGroups: [ExistingGroup], context: RunContext, sink: PlanSink?, users: (GroupOutcome) throws -> UserInput?
+    ) throws -> SyncPlan {
         let groupResult: GroupPlanner.Result
         if let groups {
             groupResult = GroupPlanner(policy: policy).plan(rows: groups, existing: existingGroups)
@@ -51,8 +57,27 @@ public struct SyncPlanner: Sendable {
             groupResult = untouched
         }
         var userInput = try users(groupResult.outcome(existing: existingGroups))
-        var userResult = userInput.map {
-            UserPlanner(policy: policy).plan($0, groups: groupResult, now: context.now)
+        /// The first parts: the groups' creations and updates with their items, before any user's.
+        func startSink(_ sink: PlanSink, mostUserChanges: Int, unmatchedRows: Int) throws {
+            try sink.begin(mostUserChanges: mostUserChanges, unmatchedRows: unmatchedRows)
+            try sink.write(PlanPart(groupChanges: groupResult.changes, items: groupResult.items))
+        }
+        if let sink, userInput == nil { try startSink(sink, mostUserChanges: 0, unmatchedRows: 0) }
+        var userResult = try userInput.map { input in
+            let stream = sink.map { sink in
+                UserPlanner.Stream(
+                    deletionsPlanned: { result, unmatchedRows in
+                        // The deletions stay in the result too: the safeguard lists them if it stops the run.
+                        try startSink(sink, mostUserChanges: input.rows.count + result.deletions.count, unmatchedRows: unmatchedRows)
+                        try sink.write(PlanPart(userChanges: result.deletions))
+                    },
+                    rowsPlanned: { result in
+                        try sink.write(PlanPart(userChanges: result.changes, items: result.items))
+                        result.changes = []
+                        result.items = []
+                    })
+            }
+            return try UserPlanner(policy: policy).plan(input, groups: groupResult, now: context.now, stream: stream)
         }
         let managedEnabledUsers = (userInput?.existing.count { $0.managed && !$0.disabled } ?? 0) + (userInput?.settled?.enabled ?? 0)
         let usersEmpty = userInput?.totalRows == 0
@@ -63,11 +88,13 @@ public struct SyncPlanner: Sendable {
             managedGroups: existingGroups.count { $0.managed }, context: context)
             .check(usersEmpty: usersEmpty, groupsEmpty: groups?.isEmpty == true, users: userResult, groups: groupResult)
         if let failure = guardResult.failure {
-            return .failed(failure, items: guardResult.items)
+            var plan = SyncPlan.failed(failure, items: guardResult.items)
+            plan.discardsSinkParts = sink != nil
+            return plan
         }
 
         var counts = groupResult.counts
-        var items = groupResult.items
+        var items = sink == nil ? groupResult.items : []
         let userValidRows = userResult?.validRows ?? 0
         let userStamps = userResult?.stamps ?? []
         var userChanges: [UserChange] = []
@@ -87,23 +114,30 @@ public struct SyncPlanner: Sendable {
             items += result.items
             result.items = []
             items += result.deletionItems
-            userChanges = result.changes
-            result.changes = []
-            userChanges += result.deletions
+            if sink == nil {
+                userChanges = result.changes
+                result.changes = []
+                userChanges += result.deletions
+            }
         }
-        let groupChanges = groupResult.changes + groupResult.removals
+        var groupChanges = groupResult.changes + groupResult.removals
 
         let succeeded = groupResult.validRows + userValidRows + counts.changes
-        if counts.failures == 0 {
-            var plan = SyncPlan(status: .success, failure: nil, counts: counts, items: items, groupChanges: groupChanges, userChanges: userChanges)
-            plan.userStamps = userStamps
-            return plan
-        }
-        if succeeded == 0 {
+        if counts.failures > 0 && succeeded == 0 {
+            // Nothing was changed, so whatever a sink was given (items only) stands.
             let failure = RunFailure(code: .allItemsFailed, message: "every item failed (\(counts.failures)); nothing could be applied. See the items for each reason")
             return SyncPlan(status: .failed, failure: failure, counts: counts, items: items, groupChanges: [], userChanges: [])
         }
-        var plan = SyncPlan(status: .partiallyFailed, failure: nil, counts: counts, items: items, groupChanges: groupChanges, userChanges: userChanges)
+        if let sink {
+            // The last part: the groups' removals, after every membership has moved, and the
+            // deletions' items, which the run lists after the rows'.
+            try sink.write(PlanPart(groupChanges: groupResult.removals, items: items))
+            items = []
+            groupChanges = []
+        }
+        var plan = SyncPlan(
+            status: counts.failures == 0 ? .success : .partiallyFailed, failure: nil, counts: counts, items: items,
+            groupChanges: groupChanges, userChanges: userChanges)
         plan.userStamps = userStamps
         return plan
     }

@@ -42,7 +42,23 @@ struct UserPlanner {
         plan(UserInput(rows: rows, existing: existing), groups: groups, now: now)
     }
 
+    /// How the planner hands its changes on as it goes (see `PlanSink`): `deletionsPlanned` once,
+    /// before the first row, with how many rows match no user; `rowsPlanned` with the changes and
+    /// items made so far (it takes them out of the result) every few thousand items, and after the
+    /// last row.
+    struct Stream {
+        var deletionsPlanned: (_ result: inout Result, _ unmatchedRows: Int) throws -> Void
+        var rowsPlanned: (_ result: inout Result) throws -> Void
+        /// Items gathered before they are handed on.
+        var partSize = 10_000
+    }
+
     func plan(_ input: UserInput, groups: GroupPlanner.Result?, now: Date) -> Result {
+        // Without a stream nothing throws.
+        (try? plan(input, groups: groups, now: now, stream: nil)) ?? Result()
+    }
+
+    func plan(_ input: UserInput, groups: GroupPlanner.Result?, now: Date, stream: Stream?) throws -> Result {
         let rows = input.rows
         let existing = input.existing
         let settled = input.settled
@@ -162,7 +178,9 @@ struct UserPlanner {
             return existing.count + settledNames.count - 1
         }
 
+        try stream?.deletionsPlanned(&result, matches.count { $0 < 0 })
         for (index, row) in rows.enumerated() {
+            if let stream, result.items.count >= stream.partSize { try stream.rowsPlanned(&result) }
             let current = matches[index] >= 0 ? existing[matches[index]] : nil
             let holder: Holder = matches[index] >= 0 ? matches[index] : -(index + 1)
             let account = row.account.trimmingSpaces()
@@ -331,6 +349,7 @@ struct UserPlanner {
                 }
             }
         }
+        try stream?.rowsPlanned(&result)
         return result
     }
 

@@ -3,97 +3,190 @@ import GRDB
 import Pipelining
 import SyncCore
 
-extension AccountStore {
-    /// Writes a plan's changes and their audit trail. Runs inside the caller's transaction.
-    static func apply(
-        _ plan: SyncPlan, runId: Int64, at date: Date, db: Database, halfway: (() -> Void)?, isCancelled: () -> Bool,
-        onProgress: ((Int, Int) -> Void)? = nil
-    ) throws {
-        let actor = "run #\(runId)"
-        if !plan.userChanges.isEmpty { try markUsersChanged(db) }
-        let dateText = String.fromDatabaseValue(date.databaseValue) ?? ""  // formatted once, not once a row
-        let date = date.databaseValue
+/// Writes a run's changes, their audit trail and the run's items inside the run's transaction, as
+/// the planner hands them over (`PlanSink`) or all at once (`write(whole:)`).
+///
+/// Within a part, updates and removals are written before creations: a creation may take an
+/// account, email or mobile that one of them gives up. Across parts the planner's order already
+/// ensures that (deletions first, then the rows in dataset order). Groups' removals wait for
+/// `finish`, after every membership has moved.
+final class RunWriter: PlanSink {
+    private let db: Database
+    private let runId: Int64
+    private let actor: String
+    private let date: DatabaseValue
+    private let dateText: String
+    private let halfway: (() -> Void)?
+    private let isCancelled: () -> Bool
+    private let onProgress: ((Int, Int) -> Void)?
+    private let items: RunItemWriter
 
-        let insertGroup = try db.cachedStatement(sql: """
+    private let insertGroup: Statement
+    private let updateGroup: Statement
+    private let updateUser: BulkStatement
+    private let stampUser: BulkStatement
+    private let insertMemberships: BatchedInsert
+    private let auditRows: BatchedInsert
+    private let clearMemberships: Statement
+    private let deleteUser: Statement
+    private let insertUsers: BatchedInsert
+
+    private var nextId: Int64 = 0
+    /// Indexes dropped for a bulk creation, built again in `finish`.
+    private var rebuilt: [(String, String)] = []
+    private var groupRemovals: [GroupChange] = []
+    private var mostUserChanges = 0
+    private var done = 0
+    private var halfwayCalled = false
+    private var began = false
+    private var usersMarked = false
+    /// Whether any change (not only items) was written: a failed plan must then be rolled back.
+    private(set) var wroteChanges = false
+
+    init(db: Database, runId: Int64, at date: Date, halfway: (() -> Void)?, isCancelled: @escaping () -> Bool, onProgress: ((Int, Int) -> Void)?) throws {
+        self.db = db
+        self.runId = runId
+        actor = "run #\(runId)"
+        dateText = String.fromDatabaseValue(date.databaseValue) ?? ""  // formatted once, not once a row
+        self.date = date.databaseValue
+        self.halfway = halfway
+        self.isCancelled = isCancelled
+        self.onProgress = onProgress
+        items = try RunItemWriter(db: db, runId: runId)
+        insertGroup = try db.cachedStatement(sql: """
             INSERT INTO user_groups (groupId, name, parentGroupId, externalId, thirdParty, managed, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, 1, ?, ?)
             """)
-        let updateGroup = try db.cachedStatement(sql: """
+        updateGroup = try db.cachedStatement(sql: """
             UPDATE user_groups SET name = ?, parentGroupId = ?, externalId = ?, thirdParty = ?, managed = 1, updatedAt = ? WHERE id = ?
             """)
-        for change in plan.groupChanges {
+        updateUser = try BulkStatement(db, sql: """
+            UPDATE users SET account = ?, name = ?, email = ?, mobile = ?, accountType = ?, disabledReason = ?, externalId = ?,
+            thirdParty = ?, updatedAt = ?, leftAt = CASE WHEN ? = 'deletion' THEN COALESCE(leftAt, ?) ELSE NULL END,
+            accountKey = ?, emailKey = ?, mobileKey = ?, sourceDigest = ? WHERE id = ?
+            """)
+        stampUser = try BulkStatement(db, sql: "UPDATE users SET sourceDigest = ? WHERE id = ?")
+        insertMemberships = try BatchedInsert(db, "INSERT OR IGNORE INTO memberships (userId, groupId)", columns: 2)
+        auditRows = try BatchedInsert(db, "INSERT INTO user_changes (userId, account, runId, actor, at, field, old, new)", columns: 8)
+        clearMemberships = try db.cachedStatement(sql: "DELETE FROM memberships WHERE userId = ?")
+        deleteUser = try db.cachedStatement(sql: "DELETE FROM users WHERE id = ?")
+        insertUsers = try BatchedInsert(db, """
+            INSERT INTO users (id, account, name, email, mobile, accountType, disabledReason, managed, externalId, thirdParty, createdAt, updatedAt,
+                accountKey, emailKey, mobileKey, sourceDigest)
+            """, columns: 16)
+    }
+
+    /// Writes the changes of a whole plan, made without a sink, as one part (`finish` writes its
+    /// items).
+    func write(whole plan: SyncPlan) throws {
+        let creations = plan.userChanges.count { $0.action == .create || $0.action == .disableOnCreate }
+        try begin(mostUserChanges: plan.userChanges.count, unmatchedRows: creations)
+        try write(PlanPart(groupChanges: plan.groupChanges, userChanges: plan.userChanges))
+    }
+
+    func begin(mostUserChanges: Int, unmatchedRows: Int) throws {
+        guard !began else { return }
+        began = true
+        self.mostUserChanges = mostUserChanges
+        // Ids for the creations, read before any index is dropped.
+        nextId = try AccountStore.nextUserId(db)
+        // See Schema.rebuiltAfterBulkCreation. The tables are counted only for a big run.
+        if unmatchedRows >= 10_000, unmatchedRows > (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") ?? 0) {
+            rebuilt = Schema.rebuiltAfterBulkCreation
+            if unmatchedRows > (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM user_changes") ?? 0) { rebuilt += Schema.auditIndexes }
+        }
+        try Schema.dropIndexes(rebuilt, db)
+    }
+
+    func write(_ part: PlanPart) throws {
+        if !began { try begin(mostUserChanges: part.userChanges.count, unmatchedRows: 0) }
+        for change in part.groupChanges {
             let group = change.record
             switch change.action {
             case .create:
                 try insertGroup.execute(arguments: [group.groupId, group.name, group.parentGroupId, group.externalId, ThirdPartyCoding.encode(group.thirdParty), date, date])
             case .update:
                 try updateGroup.execute(arguments: [group.name, group.parentGroupId, group.externalId, ThirdPartyCoding.encode(group.thirdParty), date, change.existingId])
+            case .remove:
+                groupRemovals.append(change)  // last, after memberships have moved
             default:
-                continue  // removals come last, after memberships have moved
+                continue
             }
+            wroteChanges = true
         }
+        if !part.userChanges.isEmpty {
+            if !usersMarked { try AccountStore.markUsersChanged(db) }
+            usersMarked = true
+            wroteChanges = true
+            try writeUpdatesAndRemovals(part.userChanges)
+            try writeCreations(part.userChanges)
+        }
+        try items.append(part.items)
+    }
 
-        let updateUser = try BulkStatement(db, sql: """
-            UPDATE users SET account = ?, name = ?, email = ?, mobile = ?, accountType = ?, disabledReason = ?, externalId = ?,
-            thirdParty = ?, updatedAt = ?, leftAt = CASE WHEN ? = 'deletion' THEN COALESCE(leftAt, ?) ELSE NULL END,
-            accountKey = ?, emailKey = ?, mobileKey = ?, sourceDigest = ? WHERE id = ?
-            """)
-        let stampUser = try BulkStatement(db, sql: "UPDATE users SET sourceDigest = ? WHERE id = ?")
-        let insertMemberships = try BatchedInsert(db, "INSERT OR IGNORE INTO memberships (userId, groupId)", columns: 2)
-        let auditRows = try BatchedInsert(db, "INSERT INTO user_changes (userId, account, runId, actor, at, field, old, new)", columns: 8)
-        /// This run's audit rows: user id, account, field, old and new value.
-        func audit<Rows: Sequence>(_ rows: Rows) throws where Rows.Element == (Int64, String, String, String, String) {
-            try auditRows.insert(rows) { row, values in
-                values.int(row.0); values.text(row.1); values.int(runId); values.text(actor); values.text(dateText)
-                values.text(row.2); values.text(row.3); values.text(row.4)
+    /// Writes what waits for the end (indexes, stamps, the groups' removals) and the plan's items,
+    /// and records the run's outcome.
+    func finish(_ plan: SyncPlan) throws {
+        if plan.failure == nil {
+            try Schema.createIndexes(rebuilt, db)
+            rebuilt = []
+            for stamp in plan.userStamps {
+                try stampUser.execute { $0.int(stamp.digest); $0.int(stamp.userId) }
             }
-        }
-        /// The user's compared values and stamp, bound after its other columns.
-        func bindKeys(_ values: inout BulkStatement.Values, _ user: UserRecord) {
-            let keys = UserKeys(user)
-            values.text(keys.account); values.text(keys.email); values.text(keys.mobile); values.int(user.sourceDigest)
-        }
-        let clearMemberships = try db.cachedStatement(sql: "DELETE FROM memberships WHERE userId = ?")
-        let deleteUser = try db.cachedStatement(sql: "DELETE FROM users WHERE id = ?")
-
-        let creations = plan.userChanges.indices.filter { plan.userChanges[$0].action == .create || plan.userChanges[$0].action == .disableOnCreate }
-        // Ids for the creations, read before any index is dropped.
-        var nextId = try nextUserId(db)
-        // See Schema.rebuiltAfterBulkCreation. The tables are counted only for a big run.
-        var rebuilt: [(String, String)] = []
-        if creations.count >= 10_000, creations.count > (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") ?? 0) {
-            rebuilt = Schema.rebuiltAfterBulkCreation
-            if creations.count > (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM user_changes") ?? 0) { rebuilt += Schema.auditIndexes }
-        }
-        try Schema.dropIndexes(rebuilt, db)
-        var done = 0
-        var halfwayCalled = false
-        /// Counts the changes written: calls `halfway` once half of them are, reports progress and
-        /// honours a stop.
-        func wrote(_ count: Int) throws {
-            done += count
-            if !halfwayCalled, !plan.userChanges.isEmpty, done >= plan.userChanges.count / 2 {
+            for change in groupRemovals {
+                let id = change.record.groupId
+                // Its members change without their rows: none of them is settled any more.
+                try db.execute(sql: "UPDATE users SET sourceDigest = NULL WHERE id IN (SELECT userId FROM memberships WHERE groupId = ?)", arguments: [id])
+                try db.execute(sql: "DELETE FROM memberships WHERE groupId = ?", arguments: [id])
+                try db.execute(sql: "UPDATE user_groups SET parentGroupId = '' WHERE parentGroupId = ?", arguments: [id])
+                try db.execute(sql: "DELETE FROM user_groups WHERE id = ?", arguments: [change.existingId])
+            }
+            if !halfwayCalled && done > 0 {
                 halfwayCalled = true
                 halfway?()
             }
-            if isCancelled() { throw StoreError(.cancelled, "stopped during apply") }
-            onProgress?(done, plan.userChanges.count)
         }
+        if isCancelled() { throw StoreError(.cancelled, "stopped before commit") }
+        try items.append(plan.items)
+        try items.record(status: plan.status, failure: plan.failure, counts: plan.counts, at: date)
+    }
 
-        // Updates and removals first: a creation may take an account, email or mobile that one of
-        // them gives up.
+    /// This run's audit rows: user id, account, field, old and new value.
+    private func audit<Rows: Sequence>(_ rows: Rows) throws where Rows.Element == (Int64, String, String, String, String) {
+        try auditRows.insert(rows) { row, values in
+            values.int(row.0); values.text(row.1); values.int(runId); values.text(actor); values.text(dateText)
+            values.text(row.2); values.text(row.3); values.text(row.4)
+        }
+    }
+
+    /// Counts the changes written: calls `halfway` once half of the most there can be are, reports
+    /// progress and honours a stop.
+    private func wrote(_ count: Int) throws {
+        done += count
+        if !halfwayCalled, done >= mostUserChanges / 2 {
+            halfwayCalled = true
+            halfway?()
+        }
+        if isCancelled() { throw StoreError(.cancelled, "stopped during apply") }
+        onProgress?(done, max(done, mostUserChanges))
+    }
+
+    private func writeUpdatesAndRemovals(_ changes: [UserChange]) throws {
         var sinceReport = 0
-        for change in plan.userChanges where change.action != .create && change.action != .disableOnCreate {
+        for change in changes where change.action != .create && change.action != .disableOnCreate {
             guard let id = change.existingId else { continue }
             let user = change.record
             if change.action == .remove {
                 try deleteUser.execute(arguments: [id])
-                try audit(CollectionOfOne((id, user.account, "removed", summary(of: user), "")))
+                try audit(CollectionOfOne((id, user.account, "removed", AccountStore.summary(of: user), "")))
             } else {
                 try updateUser.execute { values in
                     values.text(user.account); values.text(user.name); values.text(user.email); values.text(user.mobile)
                     values.text(user.accountType.rawValue); values.text(user.disabledReason?.rawValue); values.text(user.externalId)
                     values.text(ThirdPartyCoding.encode(user.thirdParty)); values.text(dateText); values.text(user.disabledReason?.rawValue)
-                    values.text(dateText); bindKeys(&values, user); values.int(id)
+                    values.text(dateText)
+                    let keys = UserKeys(user)
+                    values.text(keys.account); values.text(keys.email); values.text(keys.mobile); values.int(user.sourceDigest)
+                    values.int(id)
                 }
                 if change.fieldChanges.contains(where: { $0.field == "groups" }) {
                     try clearMemberships.execute(arguments: [id])
@@ -105,25 +198,25 @@ extension AccountStore {
             if sinceReport == 1_000 { try wrote(sinceReport); sinceReport = 0 }
         }
         try wrote(sinceReport)
+    }
 
-        // Creations, many rows to a statement. Their ids follow every id a user has had, so that
-        // no new user takes up the audit trail of a removed one.
-        let insertUsers = try BatchedInsert(db, """
-            INSERT INTO users (id, account, name, email, mobile, accountType, disabledReason, managed, externalId, thirdParty, createdAt, updatedAt,
-                accountKey, emailKey, mobileKey, sourceDigest)
-            """, columns: 16)
+    /// Creations, many rows to a statement. Their ids follow every id a user has had, so that no
+    /// new user takes up the audit trail of a removed one.
+    private func writeCreations(_ changes: [UserChange]) throws {
+        let creations = changes.indices.filter { changes[$0].action == .create || changes[$0].action == .disableOnCreate }
+        guard !creations.isEmpty else { return }
         // The texts each creation binds besides its record's fields are made on another core while
         // SQLite inserts the chunk before: at a million creations they were a fifth of the inserts.
-        try pipelined(producing: { (put: @escaping ([PreparedCreation]) -> Bool) in
+        try pipelined(producing: { (put: @escaping ([AccountStore.PreparedCreation]) -> Bool) in
             for chunk in stride(from: 0, to: creations.count, by: 1_000) {
-                let prepared = creations[chunk..<min(chunk + 1_000, creations.count)].map { PreparedCreation(plan.userChanges[$0].record, index: $0) }
+                let prepared = creations[chunk..<min(chunk + 1_000, creations.count)].map { AccountStore.PreparedCreation(changes[$0].record, index: $0) }
                 guard put(prepared) else { return }
             }
-        }, consume: { (part: [PreparedCreation]) in
+        }, consume: { (part: [AccountStore.PreparedCreation]) in
             let firstId = nextId
             nextId += Int64(part.count)
             try insertUsers.insert(part.indices) { position, values in
-                let user = plan.userChanges[part[position].index].record
+                let user = changes[part[position].index].record
                 let prepared = part[position]
                 values.int(firstId + Int64(position)); values.text(user.account); values.text(user.name); values.text(user.email)
                 values.text(user.mobile); values.text(user.accountType.rawValue); values.text(user.disabledReason?.rawValue)
@@ -132,28 +225,16 @@ extension AccountStore {
                 values.text(prepared.keys.account); values.text(prepared.keys.email); values.text(prepared.keys.mobile); values.int(user.sourceDigest)
             }
             let memberships = part.indices.lazy.flatMap { position in
-                plan.userChanges[part[position].index].record.groupIds.lazy.map { (firstId + Int64(position), $0) }
+                changes[part[position].index].record.groupIds.lazy.map { (firstId + Int64(position), $0) }
             }
             try insertMemberships.insert(memberships) { membership, values in values.int(membership.0); values.text(membership.1) }
-            try audit(part.indices.lazy.map { (firstId + Int64($0), plan.userChanges[part[$0].index].record.account, "created", "", part[$0].summary) })
+            try audit(part.indices.lazy.map { (firstId + Int64($0), changes[part[$0].index].record.account, "created", "", part[$0].summary) })
             try wrote(part.count)
         })
-
-        try Schema.createIndexes(rebuilt, db)
-        for stamp in plan.userStamps {
-            try stampUser.execute { $0.int(stamp.digest); $0.int(stamp.userId) }
-        }
-
-        for change in plan.groupChanges where change.action == .remove {
-            let id = change.record.groupId
-            // Its members change without their rows: none of them is settled any more.
-            try db.execute(sql: "UPDATE users SET sourceDigest = NULL WHERE id IN (SELECT userId FROM memberships WHERE groupId = ?)", arguments: [id])
-            try db.execute(sql: "DELETE FROM memberships WHERE groupId = ?", arguments: [id])
-            try db.execute(sql: "UPDATE user_groups SET parentGroupId = '' WHERE parentGroupId = ?", arguments: [id])
-            try db.execute(sql: "DELETE FROM user_groups WHERE id = ?", arguments: [change.existingId])
-        }
     }
+}
 
+extension AccountStore {
     /// What a creation writes besides its record's fields, made ahead of the insert.
     struct PreparedCreation: Sendable {
         /// The change's place in the plan's user changes.

@@ -158,26 +158,46 @@ extension AccountStore {
     @discardableResult
     public func applyRun(
         _ runId: Int64, at date: @Sendable () -> Date = { Date() }, halfway: (() -> Void)? = nil,
-        isCancelled: () -> Bool = { false }, onProgress: ((Int, Int) -> Void)? = nil, makePlan: (AccountState) -> SyncPlan
+        isCancelled: @escaping () -> Bool = { false }, onProgress: ((Int, Int) -> Void)? = nil, makePlan: (AccountState) -> SyncPlan
     ) throws(StoreError) -> SyncPlan {
         try write { db in
             let plan = makePlan(try Self.state(db))
-            return try Self.applyAndFinish(plan, runId: runId, at: date(), db: db, halfway: halfway, isCancelled: isCancelled, onProgress: onProgress)
+            let writer = try RunWriter(db: db, runId: runId, at: date(), halfway: halfway, isCancelled: isCancelled, onProgress: onProgress)
+            if plan.failure == nil { try writer.write(whole: plan) }
+            try writer.finish(plan)
+            return plan
         }
     }
 
     /// Plans and applies a run from stored datasets, in one transaction like `applyRun`, handing
     /// `makePlan` what it needs to plan without reading the users a run would leave as they are
-    /// (see `SettledUsers`). The plan is the one a full read would give.
+    /// (see `SettledUsers`), and a sink that writes the changes as they are planned (`PlanSink`).
+    /// The plan is the one a full read would give. When it fails after changes were written, the
+    /// transaction is rolled back and the failure recorded in one of its own.
     @discardableResult
     public func applyStoredRun(
         _ runId: Int64, users usersDataset: String?, groups groupsDataset: String?, fingerprint: Int64,
-        at date: @Sendable () -> Date = { Date() }, halfway: (() -> Void)? = nil,
-        isCancelled: () -> Bool = { false }, onProgress: ((Int, Int) -> Void)? = nil, makePlan: (StoredRunInput) throws -> SyncPlan
+        at date: @escaping @Sendable () -> Date = { Date() }, halfway: (() -> Void)? = nil,
+        isCancelled: @escaping () -> Bool = { false }, onProgress: ((Int, Int) -> Void)? = nil, makePlan: (StoredRunInput) throws -> SyncPlan
     ) throws(StoreError) -> SyncPlan {
-        try write { db in
-            let plan = try Self.planStored(db, users: usersDataset, groups: groupsDataset, fingerprint: fingerprint, makePlan: makePlan)
-            return try Self.applyAndFinish(plan, runId: runId, at: date(), db: db, halfway: halfway, isCancelled: isCancelled, onProgress: onProgress)
+        /// Thrown to roll back what a sink wrote for a plan that failed.
+        struct Discarded: Error { var plan: SyncPlan }
+        do {
+            return try queue.write { db in
+                let writer = try RunWriter(db: db, runId: runId, at: date(), halfway: halfway, isCancelled: isCancelled, onProgress: onProgress)
+                let plan = try Self.planStored(db, users: usersDataset, groups: groupsDataset, fingerprint: fingerprint, sink: writer, makePlan: makePlan)
+                if plan.discardsSinkParts && writer.wroteChanges { throw Discarded(plan: plan) }
+                // A plan made without the sink holds its changes.
+                if plan.failure == nil && !(plan.userChanges.isEmpty && plan.groupChanges.isEmpty) { try writer.write(whole: plan) }
+                try writer.finish(plan)
+                return plan
+            }
+        } catch let discarded as Discarded {
+            let plan = discarded.plan
+            try write { db in try Self.finish(runId, status: plan.status, failure: plan.failure, counts: plan.counts, items: plan.items, at: date(), db: db) }
+            return plan
+        } catch {
+            throw StoreError.wrap(error, path: path)
         }
     }
 
@@ -185,28 +205,18 @@ extension AccountStore {
     public func planStoredRun(
         users usersDataset: String?, groups groupsDataset: String?, fingerprint: Int64, makePlan: (StoredRunInput) throws -> SyncPlan
     ) throws(StoreError) -> SyncPlan {
-        try read { db in try Self.planStored(db, users: usersDataset, groups: groupsDataset, fingerprint: fingerprint, makePlan: makePlan) }
+        try read { db in try Self.planStored(db, users: usersDataset, groups: groupsDataset, fingerprint: fingerprint, sink: nil, makePlan: makePlan) }
     }
 
     private static func planStored(
-        _ db: Database, users usersDataset: String?, groups groupsDataset: String?, fingerprint: Int64, makePlan: (StoredRunInput) throws -> SyncPlan
+        _ db: Database, users usersDataset: String?, groups groupsDataset: String?, fingerprint: Int64, sink: PlanSink?,
+        makePlan: (StoredRunInput) throws -> SyncPlan
     ) throws -> SyncPlan {
         let input = StoredRunInput(
             db: db, groupRows: try groupsDataset.map { try groupRows(db, dataset: $0) }, groups: try groups(db),
-            usersDataset: usersDataset, fingerprint: fingerprint)
+            usersDataset: usersDataset, fingerprint: fingerprint, sink: sink)
         let plan = try makePlan(input)
         if let failure = input.lookupFailure { throw failure }
-        return plan
-    }
-
-    private static func applyAndFinish(
-        _ plan: SyncPlan, runId: Int64, at now: Date, db: Database, halfway: (() -> Void)?, isCancelled: () -> Bool, onProgress: ((Int, Int) -> Void)?
-    ) throws -> SyncPlan {
-        if plan.failure == nil {
-            try apply(plan, runId: runId, at: now, db: db, halfway: halfway, isCancelled: isCancelled, onProgress: onProgress)
-        }
-        if isCancelled() { throw StoreError(.cancelled, "stopped before commit") }
-        try finish(runId, status: plan.status, failure: plan.failure, counts: plan.counts, items: plan.items, at: now, db: db)
         return plan
     }
 
@@ -376,17 +386,9 @@ extension AccountStore {
     static func finish(
         _ runId: Int64, status: RunStatus, failure: RunFailure?, counts: RunCounts, items: [RunItem], at date: Date, db: Database
     ) throws {
-        var tally: [RunItemGroup: Int] = [:]
-        for item in items { tally[RunItemGroup(item), default: 0] += 1 }
-        try db.execute(
-            sql: "UPDATE runs SET status = ?, finishedAt = ?, failureCode = ?, failureMessage = ?, counts = ?, itemTally = ? WHERE id = ?",
-            arguments: [status.rawValue, date, failure?.code.rawValue, failure?.message, encodeCounts(counts), RunItemGroup.encode(tally), runId])
-        let insert = try BatchedInsert(db, "INSERT INTO run_items (runId, seq, kind, key, action, code, message)", columns: 7)
-        try insert.insert(items.enumerated()) { numbered, values in
-            let (seq, item) = numbered
-            values.int(runId); values.int(seq); values.text(item.kind.rawValue); values.text(item.key); values.text(item.action.rawValue)
-            values.text(item.code?.rawValue); values.text(item.message)
-        }
+        let writer = try RunItemWriter(db: db, runId: runId)
+        try writer.append(items)
+        try writer.record(status: status, failure: failure, counts: counts, at: date.databaseValue)
     }
 
     private static func runRecord(_ row: Row, items: [RunItem]) throws -> RunRecord {
@@ -413,9 +415,43 @@ extension AccountStore {
         (try? JSONDecoder().decode(RunCounts.self, from: Data(text.utf8))) ?? RunCounts()
     }
 
-    private static func encodeCounts(_ counts: RunCounts) -> String {
+    static func encodeCounts(_ counts: RunCounts) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return String(decoding: (try? encoder.encode(counts)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+}
+
+/// Writes a run's items in their order as they come, counting them by class for the run's page,
+/// then the run's outcome.
+final class RunItemWriter {
+    private let db: Database
+    private let runId: Int64
+    private let insert: BatchedInsert
+    private var nextSeq = 0
+    private var tally: [RunItemGroup: Int] = [:]
+
+    init(db: Database, runId: Int64) throws {
+        self.db = db
+        self.runId = runId
+        insert = try BatchedInsert(db, "INSERT INTO run_items (runId, seq, kind, key, action, code, message)", columns: 7)
+    }
+
+    func append(_ items: [RunItem]) throws {
+        guard !items.isEmpty else { return }
+        for item in items { tally[RunItemGroup(item), default: 0] += 1 }
+        let first = nextSeq
+        nextSeq += items.count
+        try insert.insert(items.indices) { index, values in
+            let item = items[index]
+            values.int(runId); values.int(first + index); values.text(item.kind.rawValue); values.text(item.key); values.text(item.action.rawValue)
+            values.text(item.code?.rawValue); values.text(item.message)
+        }
+    }
+
+    func record(status: RunStatus, failure: RunFailure?, counts: RunCounts, at date: DatabaseValue) throws {
+        try db.execute(
+            sql: "UPDATE runs SET status = ?, finishedAt = ?, failureCode = ?, failureMessage = ?, counts = ?, itemTally = ? WHERE id = ?",
+            arguments: [status.rawValue, date, failure?.code.rawValue, failure?.message, AccountStore.encodeCounts(counts), RunItemGroup.encode(tally), runId])
     }
 }

@@ -280,8 +280,12 @@ public final class StoredRunInput {
     /// How many rows the user side left out as settled (0 when it read everything), for the log.
     public private(set) var settledRows = 0
 
-    init(db: Database, groupRows: [GroupRow]?, groups: [ExistingGroup], usersDataset: String?, fingerprint: Int64) {
+    /// Where the planner hands its changes as it goes: the run's writer; nil for a dry run.
+    public let sink: PlanSink?
+
+    init(db: Database, groupRows: [GroupRow]?, groups: [ExistingGroup], usersDataset: String?, fingerprint: Int64, sink: PlanSink?) {
         self.db = db
+        self.sink = sink
         self.groupRows = groupRows
         self.groups = groups
         self.usersDataset = usersDataset
