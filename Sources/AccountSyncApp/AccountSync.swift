@@ -265,10 +265,10 @@ public struct AccountSync: Sendable {
             let plan = try plan(input, context: context) { users, settled in
                 logger.info("run #\(runId): read \(users.rows.count) dataset rows and \(users.existing.count) users to plan (\(settled) rows settled) in \(Self.seconds(since: &clock))")
             }
-            logger.info("run #\(runId): planned in \(Self.seconds(since: &clock))")
+            logger.info("run #\(runId): planned and wrote the changes in \(Self.seconds(since: &clock))")
             return plan
         }
-        logger.info("run #\(runId): applied and recorded in \(Self.seconds(since: &clock))")
+        logger.info("run #\(runId): finished (indexes, stamps, the run's record) and committed in \(Self.seconds(since: &clock))")
     }
 
     /// The plan of a run from the stored datasets: the groups, then the user side the store hands

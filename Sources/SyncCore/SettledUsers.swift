@@ -35,24 +35,74 @@ public enum UniqueField: Sendable {
 /// The user side of a run as the store hands it to the planner.
 public struct UserInput {
     /// The rows to plan, in dataset order: every row, or only those whose user is not settled.
-    public var rows: [UserRow]
-    /// Each row's stamp (see `SettledUsers`), aligned with `rows`; empty, or nil for a row without
-    /// one (its user gets no stamp).
-    public var digests: [Int64?]
+    public var rows: any UserRowSource
     /// The users to plan against: all of them, or all but the settled ones.
     public var existing: [ExistingUser]
     /// The users left out of `existing` and the rows left out of `rows`; nil for a full plan.
     public var settled: SettledUsers?
 
+    /// - Parameter digests: each row's stamp (see `SettledUsers`), aligned with `rows`; empty, or
+    ///   nil for a row without one (its user gets no stamp).
     public init(rows: [UserRow], digests: [Int64?] = [], existing: [ExistingUser], settled: SettledUsers? = nil) {
-        self.rows = rows
-        self.digests = digests
+        self.init(source: RowsInMemory(rows: rows, digests: digests), existing: existing, settled: settled)
+    }
+
+    public init(source: any UserRowSource, existing: [ExistingUser], settled: SettledUsers? = nil) {
+        self.rows = source
         self.existing = existing
         self.settled = settled
     }
 
     /// How many rows the dataset has in all.
     var totalRows: Int { rows.count + (settled?.rows ?? 0) }
+}
+
+/// The rows of a user dataset as the planner reads them: first the values it matches rows to users
+/// with and counts duplicates by, then each whole row once, in dataset order. A store reads them
+/// from disk each time, so that a million rows are never all in memory.
+public protocol UserRowSource {
+    var count: Int { get }
+    /// Each row's keys, in dataset order. The DN is given for every row when `everyDN` is set,
+    /// else at least for each row without an externalId (the planner matches those by DN).
+    func eachKey(everyDN: Bool, _ body: (UserRowKeys) throws -> Void) throws
+    /// Each row with its stamp (see `SettledUsers`; nil for none), in dataset order.
+    func eachRow(_ body: (UserRow, Int64?) throws -> Void) throws
+}
+
+/// What the planner reads of every row before it plans any: the values as the row gives them.
+public struct UserRowKeys {
+    public var account: String
+    public var externalId: String
+    /// The row's `ldapDN`, when it has one and the source was asked for it.
+    public var dn: String?
+
+    public init(account: String, externalId: String, dn: String?) {
+        self.account = account
+        self.externalId = externalId
+        self.dn = dn
+    }
+}
+
+/// Rows already in memory: a dataset given whole, or the few rows a settled run reads.
+public struct RowsInMemory: UserRowSource {
+    public var rows: [UserRow]
+    /// Aligned with `rows`, or empty.
+    public var digests: [Int64?]
+
+    public init(rows: [UserRow], digests: [Int64?] = []) {
+        self.rows = rows
+        self.digests = digests
+    }
+
+    public var count: Int { rows.count }
+
+    public func eachKey(everyDN: Bool, _ body: (UserRowKeys) throws -> Void) throws {
+        for row in rows { try body(UserRowKeys(account: row.account, externalId: row.externalId, dn: row.thirdParty["ldapDN"])) }
+    }
+
+    public func eachRow(_ body: (UserRow, Int64?) throws -> Void) throws {
+        for index in rows.indices { try body(rows[index], index < digests.count ? digests[index] : nil) }
+    }
 }
 
 /// What the group plan means for settled users: the groups whose members must be planned in full.

@@ -75,8 +75,23 @@ struct UserPlanner {
         let existingAccounts = existing.map { Normalize.account($0.account) }
         let existingEmails = existing.map { Normalize.email($0.email) }
         let existingMobiles = existing.map { Normalize.mobile($0.mobile) }
-        let rowAccounts = rows.map { Normalize.account($0.account) }
-        let rowExternalIds = rows.map { $0.externalId.trimmingSpaces() }
+        // The rows' keys: their accounts as given (trimmed, for messages) and normalised, their
+        // externalIds, and the DNs of rows without one. The whole rows come one by one below.
+        var rowNames: [String] = []
+        var rowAccounts: [String] = []
+        var rowExternalIds: [String] = []
+        var rowDNs: [Int: String] = [:]  // rows without an externalId that carry a DN
+        rowNames.reserveCapacity(rows.count)
+        rowAccounts.reserveCapacity(rows.count)
+        rowExternalIds.reserveCapacity(rows.count)
+        try rows.eachKey(everyDN: false) { keys in
+            let name = keys.account.trimmingSpaces()
+            let externalId = keys.externalId.trimmingSpaces()
+            if externalId.isEmpty, let dn = keys.dn { rowDNs[rowAccounts.count] = dn }
+            rowNames.append(name)
+            rowAccounts.append(Normalize.account(name))
+            rowExternalIds.append(externalId)
+        }
         for index in existing.indices {  // by index: copying each user costs a retain of every field
             byAccount[existingAccounts[index]] = index
             if existing[index].managed && !existing[index].externalId.isEmpty { byExternalId[existing[index].externalId] = index }
@@ -91,9 +106,11 @@ struct UserPlanner {
         // Rows of an account that appears more than once, with the DN of each, for the message.
         var duplicateDNs: [String: [String]] = [:]
         if !accountCount.isEmpty {
-            for (index, row) in rows.enumerated() {
+            var index = 0
+            try rows.eachKey(everyDN: true) { keys in
                 let account = rowAccounts[index]
-                if accountCount[account] != nil { duplicateDNs[account, default: []].append(row.thirdParty["ldapDN"] ?? "") }
+                index += 1
+                if accountCount[account] != nil { duplicateDNs[account, default: []].append(keys.dn ?? "") }
             }
         }
 
@@ -103,13 +120,13 @@ struct UserPlanner {
         var matches = [Int](repeating: -1, count: rows.count)
         var matched = [Bool](repeating: false, count: existing.count)
         var unmatchedByDN: [Int] = []  // rows without an externalId whose account matched no one
-        for (rowIndex, row) in rows.enumerated() {
+        for rowIndex in rowAccounts.indices {
             let externalId = rowExternalIds[rowIndex]
             var match = externalId.isEmpty ? nil : byExternalId[externalId]
             if match == nil, let index = byAccount[rowAccounts[rowIndex]], existing[index].managed {
                 match = index
             }
-            if match == nil, externalId.isEmpty, row.thirdParty["ldapDN"] != nil { unmatchedByDN.append(rowIndex) }
+            if match == nil, externalId.isEmpty, rowDNs[rowIndex] != nil { unmatchedByDN.append(rowIndex) }
             if let match {
                 matches[rowIndex] = match
                 matched[match] = true
@@ -122,7 +139,7 @@ struct UserPlanner {
                 if let dn = user.thirdParty["ldapDN"], !dn.isEmpty { byDN[dn.lowercased()] = index }
             }
             for rowIndex in unmatchedByDN {
-                if let dn = rows[rowIndex].thirdParty["ldapDN"], let match = byDN[dn.lowercased()] {
+                if let dn = rowDNs[rowIndex], let match = byDN[dn.lowercased()] {
                     matches[rowIndex] = match
                     matched[match] = true
                 }
@@ -168,7 +185,7 @@ struct UserPlanner {
         var settledNames: [String] = []
         func holderName(_ holder: Holder) -> String {
             if holder >= existing.count { return settledNames[holder - existing.count] }
-            return holder >= 0 ? existing[holder].account : rows[-holder - 1].account.trimmingSpaces()
+            return holder >= 0 ? existing[holder].account : rowNames[-holder - 1]
         }
         /// Who holds `value`: a claim made in this plan, else a settled user (they keep theirs).
         func claimant(of value: String, _ field: UniqueField, in claims: [String: Holder]) -> Holder? {
@@ -179,11 +196,12 @@ struct UserPlanner {
         }
 
         try stream?.deletionsPlanned(&result, matches.count { $0 < 0 })
-        for (index, row) in rows.enumerated() {
+        /// Plans one row (`index` in dataset order), after the rows before it.
+        func planRow(_ index: Int, _ row: UserRow, digest: Int64?) throws {
             if let stream, result.items.count >= stream.partSize { try stream.rowsPlanned(&result) }
             let current = matches[index] >= 0 ? existing[matches[index]] : nil
             let holder: Holder = matches[index] >= 0 ? matches[index] : -(index + 1)
-            let account = row.account.trimmingSpaces()
+            let account = rowNames[index]
             let key = account.isEmpty ? (row.thirdParty["ldapDN"] ?? "row \(index + 1)") : account
             var problems: [Problem] = []
             // Who holds the row's account, email and mobile, as looked up for the checks (a
@@ -300,7 +318,7 @@ struct UserPlanner {
                 for problem in problems {
                     result.items.append(RunItem(kind: .user, key: key, action: current == nil ? .create : .update, code: problem.code, message: problem.message))
                 }
-                continue
+                return
             }
 
             // The row succeeds: it takes its seats and its unique values.
@@ -322,13 +340,12 @@ struct UserPlanner {
                 claim(rowAccounts[index], previous: before >= 0 ? existingAccounts[before] : nil, by: holder, in: &accounts)
             }
 
-            let digest = index < input.digests.count ? input.digests[index] : nil
             record.sourceDigest = digest
             if let current {
                 let fieldChanges = record.changes(from: current)
                 guard !fieldChanges.isEmpty else {
                     if let digest, current.sourceDigest != digest { result.stamps.append(UserStamp(userId: current.id, digest: digest)) }
-                    continue
+                    return
                 }
                 if current.groupIds != record.groupIds {
                     for id in current.groupIds where !record.groupIds.contains(id) { result.memberRemovals[id, default: 0] += 1 }
@@ -348,6 +365,11 @@ struct UserPlanner {
                     result.items.append(RunItem(kind: .user, key: account, action: .create, message: record.accountType.creationMessage))
                 }
             }
+        }
+        var index = 0
+        try rows.eachRow { row, digest in
+            try planRow(index, row, digest: digest)
+            index += 1
         }
         try stream?.rowsPlanned(&result)
         return result

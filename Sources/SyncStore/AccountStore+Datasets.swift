@@ -194,11 +194,8 @@ extension AccountStore {
     /// The current result row of a statement that selects `userRowColumns`, read straight from its
     /// columns (GRDB's row decoding was a third of reading a million rows), with its stored digest.
     static func userRow(_ statement: SQLiteStatement, interning interner: TextInterner) -> (row: UserRow, digest: Int64?) {
-        func bytes(_ column: Int32) -> UnsafeBufferPointer<UInt8> {
-            guard let bytes = sqlite3_column_text(statement, column) else { return UnsafeBufferPointer(start: nil, count: 0) }
-            return UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(statement, column)))
-        }
-        func text(_ column: Int32) -> String { String(decoding: bytes(column), as: UTF8.self) }
+        func bytes(_ column: Int32) -> UnsafeBufferPointer<UInt8> { Self.bytes(statement, column) }
+        func text(_ column: Int32) -> String { Self.text(statement, column) }
         let row = UserRow(
             account: text(0), name: text(1), email: text(2), mobile: text(3), accountType: interner.text(bytes(4)),
             groupIds: StoredJSON.groupIds(bytes(5), interning: interner), disabled: sqlite3_column_int64(statement, 6) != 0,
@@ -206,6 +203,14 @@ extension AccountStore {
         let digest = sqlite3_column_type(statement, 9) == SQLITE_NULL ? nil : sqlite3_column_int64(statement, 9)
         return (row, digest)
     }
+
+    /// A text column of the current result row, as SQLite holds it (valid until the next step).
+    static func bytes(_ statement: SQLiteStatement, _ column: Int32) -> UnsafeBufferPointer<UInt8> {
+        guard let bytes = sqlite3_column_text(statement, column) else { return UnsafeBufferPointer(start: nil, count: 0) }
+        return UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(statement, column)))
+    }
+
+    static func text(_ statement: SQLiteStatement, _ column: Int32) -> String { String(decoding: bytes(statement, column), as: UTF8.self) }
 
     static func groupRows(_ db: Database, dataset name: String, limit: Int? = nil, offset: Int = 0) throws -> [GroupRow] {
         try Row.fetchAll(db, sql: """

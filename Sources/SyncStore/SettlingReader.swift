@@ -191,18 +191,51 @@ struct SettlingReader {
         return (unsettling, seats, stampedUsers == userCount ? stamped : nil)
     }
 
-    /// Every row and every user: the plan a store without stamps gets.
+    /// Every row and every user: the plan a store without stamps gets. The rows stay on disk: the
+    /// planner reads them as it goes (`StoredUserRows`).
     func fullInput() throws -> UserInput {
-        var rows: [UserRow] = []
-        var digests: [Int64?] = []
-        let interner = TextInterner()
-        try db.eachRow("SELECT \(AccountStore.userRowColumns) FROM dataset_users WHERE dataset = ? ORDER BY position", arguments: [dataset]) { statement in
-            let (row, digest) = AccountStore.userRow(statement, interning: interner)
-            rows.append(row)
-            digests.append(stamp(digest))
+        let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM dataset_users WHERE dataset = ?", arguments: [dataset]) ?? 0
+        let rows = StoredUserRows(db: db, dataset: dataset, fingerprint: fingerprint, count: count)
+        return UserInput(source: rows, existing: try AccountStore.state(db).users)
+    }
+}
+
+/// A stored user dataset as the planner reads it (`UserRowSource`): the keys in one pass over the
+/// table, then the rows in another, each row made when it is planned and let go after. At a
+/// million rows that is a few hundred MB a run does not hold.
+struct StoredUserRows: UserRowSource {
+    let db: Database
+    let dataset: String
+    let fingerprint: Int64
+    let count: Int
+    /// Shared by both passes: the rows name the same few group ids and account types.
+    private let interner = TextInterner()
+
+    init(db: Database, dataset: String, fingerprint: Int64, count: Int) {
+        self.db = db
+        self.dataset = dataset
+        self.fingerprint = fingerprint
+        self.count = count
+    }
+
+    func eachKey(everyDN: Bool, _ body: (UserRowKeys) throws -> Void) throws {
+        try db.eachRow("SELECT account, externalId, thirdParty FROM dataset_users WHERE dataset = ? ORDER BY position", arguments: [dataset]) { statement in
+            let account = AccountStore.text(statement, 0)
+            let externalId = AccountStore.text(statement, 1)
+            // The third-party ids are decoded only for the DN a row may be matched by.
+            let dn = everyDN || externalId.trimmingSpaces().isEmpty
+                ? StoredJSON.thirdParty(AccountStore.bytes(statement, 2), interning: interner)["ldapDN"] : nil
+            try body(UserRowKeys(account: account, externalId: externalId, dn: dn))
             return true
         }
-        return UserInput(rows: rows, digests: digests, existing: try AccountStore.state(db).users)
+    }
+
+    func eachRow(_ body: (UserRow, Int64?) throws -> Void) throws {
+        try db.eachRow("SELECT \(AccountStore.userRowColumns) FROM dataset_users WHERE dataset = ? ORDER BY position", arguments: [dataset]) { statement in
+            let (row, digest) = AccountStore.userRow(statement, interning: interner)
+            try body(row, digest.map { $0 ^ fingerprint })  // the stamp, as `SettlingReader.stamp` makes it
+            return true
+        }
     }
 }
 
