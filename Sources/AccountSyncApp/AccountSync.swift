@@ -176,7 +176,10 @@ public struct AccountSync: Sendable {
             if let agent = options.agent { try store.setRunAgent(runId, agent) }
             options.progress?.update(runId: runId, phase: config.source != nil ? .pulling : .planning)
             options.onStarted?(runId)
-            defer { options.progress?.update(phase: .finished) }
+            defer {
+                options.progress?.update(phase: .finished)
+                ResidentMemory.releaseFreed()  // a server runs many runs in one process
+            }
             logger.notice("run #\(runId) started", metadata: ["trigger": "\(options.trigger.rawValue)", "config": "\(config.file)"])
             if let given = options.approval {
                 logger.notice("run #\(runId) is approved by \(given.by)", metadata: [
@@ -190,6 +193,7 @@ public struct AccountSync: Sendable {
                     try store.failRun(runId, failure: failure)
                 case .success(let notices):
                     if termination.requested { throw StoreError(.cancelled, "stopped after the pull") }
+                    if config.source != nil { ResidentMemory.releaseFreed() }
                     options.progress?.update(phase: .planning)
                     try planAndApply(runId, store: store, approval: approval, notices: notices, halfway: options.halfway, progress: options.progress)
                 }
