@@ -57,36 +57,48 @@ public struct SyncPlanner: Sendable {
             groupResult = untouched
         }
         var userInput = try users(groupResult.outcome(existing: existingGroups))
+        let managedEnabledUsers = (userInput?.existing.count { $0.managed && !$0.disabled } ?? 0) + (userInput?.settled?.enabled ?? 0)
+        let usersEmpty = userInput?.totalRows == 0
+        let safeguard = SafeguardCheck(
+            policy: policy.safeguard, managedEnabledUsers: managedEnabledUsers,
+            managedGroups: existingGroups.count { $0.managed }, context: context)
+        func check(_ users: UserPlanner.Result?) -> SafeguardCheck.Outcome {
+            safeguard.check(usersEmpty: usersEmpty, groupsEmpty: groups?.isEmpty == true, users: users, groups: groupResult)
+        }
+
         /// The first parts: the groups' creations and updates with their items, before any user's.
         func startSink(_ sink: PlanSink, mostUserChanges: Int, unmatchedRows: Int) throws {
             try sink.begin(mostUserChanges: mostUserChanges, unmatchedRows: unmatchedRows)
             try sink.write(PlanPart(groupChanges: groupResult.changes, items: groupResult.items))
         }
-        if let sink, userInput == nil { try startSink(sink, mostUserChanges: 0, unmatchedRows: 0) }
+        // Set when the deletions alone stop the run (an empty or partial source, too many leavers):
+        // the rows are still planned, for the safeguard's full list, but nothing goes to the sink.
+        // The rows can only add to what trips it, so the check after them stops the run too.
+        var stopped = false
+        if let sink, userInput == nil, check(nil).failure == nil { try startSink(sink, mostUserChanges: 0, unmatchedRows: 0) }
         var userResult = try userInput.map { input in
             let stream = sink.map { sink in
                 UserPlanner.Stream(
                     deletionsPlanned: { result, unmatchedRows in
+                        if check(result).failure != nil {
+                            stopped = true
+                            return
+                        }
                         // The deletions stay in the result too: the safeguard lists them if it stops the run.
                         try startSink(sink, mostUserChanges: input.rows.count + result.deletions.count, unmatchedRows: unmatchedRows)
                         try sink.write(PlanPart(userChanges: result.deletions))
                     },
                     rowsPlanned: { result in
-                        try sink.write(PlanPart(userChanges: result.changes, items: result.items))
+                        if !stopped { try sink.write(PlanPart(userChanges: result.changes, items: result.items)) }
                         result.changes = []
                         result.items = []
                     })
             }
             return try UserPlanner(policy: policy).plan(input, groups: groupResult, now: context.now, stream: stream)
         }
-        let managedEnabledUsers = (userInput?.existing.count { $0.managed && !$0.disabled } ?? 0) + (userInput?.settled?.enabled ?? 0)
-        let usersEmpty = userInput?.totalRows == 0
         userInput = nil  // the rows, now planned: a million of them is a few hundred MB
 
-        let guardResult = SafeguardCheck(
-            policy: policy.safeguard, managedEnabledUsers: managedEnabledUsers,
-            managedGroups: existingGroups.count { $0.managed }, context: context)
-            .check(usersEmpty: usersEmpty, groupsEmpty: groups?.isEmpty == true, users: userResult, groups: groupResult)
+        let guardResult = check(userResult)
         if let failure = guardResult.failure {
             var plan = SyncPlan.failed(failure, items: guardResult.items)
             plan.discardsSinkParts = sink != nil

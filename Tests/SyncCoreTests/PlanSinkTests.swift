@@ -89,4 +89,28 @@ import Testing
         #expect(streamed.discardsSinkParts)
         #expect(!sink.parts.flatMap(\.userChanges).isEmpty)
     }
+
+    /// When the deletions alone stop the run (too many leavers), the rows are still planned, for
+    /// the safeguard's full list, but the sink is given nothing: there is nothing to roll back.
+    @Test func aRunTheDeletionsStopGivesTheSinkNothing() throws {
+        var policy = SyncPolicy()
+        policy.safeguard.maxUserDeletions = 10  // 300 leave
+        policy.safeguard.maxUserDeletionPercent = 100
+        policy.safeguard.maxGroupDeletionPercent = 100
+        policy.safeguard.maxMembershipRemovalsPerGroup = 100  // and the rows move thousands out of g0 and g1
+        let (rows, groups, state) = Self.scenario()
+        let context = RunContext(now: Date(timeIntervalSince1970: 1_800_000_000))
+        let whole = SyncPlanner(policy: policy).plan(users: rows, groups: groups, state: state, context: context)
+        let sink = RecordingSink()
+        let streamed = try SyncPlanner(policy: policy).plan(groups: groups, existingGroups: state.groups, context: context, sink: sink) { _ in
+            UserInput(rows: rows, existing: state.users)
+        }
+        #expect(whole.failure?.code == .safeguardTripped)
+        #expect(whole.failure?.message.contains("300 users would be disabled") == true)
+        #expect(whole.failure?.message.contains("group 'g0' would lose") == true)  // found only by planning the rows
+        #expect(streamed.failure == whole.failure)
+        #expect(streamed.items == whole.items)
+        #expect(sink.begun.isEmpty && sink.parts.isEmpty)
+    }
 }
+
