@@ -1,7 +1,8 @@
 import Foundation
 
-/// Where a run started by this process is: its id, its phase and how many user changes are
-/// written. Shared between the run (a background thread) and the API that reports it.
+/// Where a run started by this process is: its id, its phase, and how many of its steps (the
+/// leavers and the user dataset's rows) are planned and written. Shared between the run (a
+/// background thread) and the API that reports it.
 public final class RunProgress: @unchecked Sendable {
     public enum Phase: String, Sendable, Codable {
         case starting, pulling, planning, applying, finished

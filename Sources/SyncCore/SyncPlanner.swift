@@ -67,15 +67,15 @@ public struct SyncPlanner: Sendable {
         }
 
         /// The first parts: the groups' creations and updates with their items, before any user's.
-        func startSink(_ sink: PlanSink, mostUserChanges: Int, unmatchedRows: Int) throws {
-            try sink.begin(mostUserChanges: mostUserChanges, unmatchedRows: unmatchedRows)
+        func startSink(_ sink: PlanSink, steps: Int, unmatchedRows: Int) throws {
+            try sink.begin(steps: steps, unmatchedRows: unmatchedRows)
             try sink.write(PlanPart(groupChanges: groupResult.changes, items: groupResult.items))
         }
         // Set when the deletions alone stop the run (an empty or partial source, too many leavers):
         // the rows are still planned, for the safeguard's full list, but nothing goes to the sink.
         // The rows can only add to what trips it, so the check after them stops the run too.
         var stopped = false
-        if let sink, userInput == nil, check(nil).failure == nil { try startSink(sink, mostUserChanges: 0, unmatchedRows: 0) }
+        if let sink, userInput == nil, check(nil).failure == nil { try startSink(sink, steps: 0, unmatchedRows: 0) }
         var userResult = try userInput.map { input in
             let stream = sink.map { sink in
                 UserPlanner.Stream(
@@ -85,11 +85,13 @@ public struct SyncPlanner: Sendable {
                             return
                         }
                         // The deletions stay in the result too: the safeguard lists them if it stops the run.
-                        try startSink(sink, mostUserChanges: input.rows.count + result.deletions.count, unmatchedRows: unmatchedRows)
-                        try sink.write(PlanPart(userChanges: result.deletions))
+                        try startSink(sink, steps: result.deletions.count + input.rows.count, unmatchedRows: unmatchedRows)
+                        try sink.write(PlanPart(userChanges: result.deletions, stepsDone: result.deletions.count))
                     },
-                    rowsPlanned: { result in
-                        if !stopped { try sink.write(PlanPart(userChanges: result.changes, items: result.items)) }
+                    rowsPlanned: { result, rows in
+                        if !stopped {
+                            try sink.write(PlanPart(userChanges: result.changes, items: result.items, stepsDone: result.deletions.count + rows))
+                        }
                         result.changes = []
                         result.items = []
                     })

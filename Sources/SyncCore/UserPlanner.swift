@@ -45,10 +45,10 @@ struct UserPlanner {
     /// How the planner hands its changes on as it goes (see `PlanSink`): `deletionsPlanned` once,
     /// before the first row, with how many rows match no user; `rowsPlanned` with the changes and
     /// items made so far (it takes them out of the result) every few thousand items, and after the
-    /// last row.
+    /// last row, with how many rows are planned.
     struct Stream {
         var deletionsPlanned: (_ result: inout Result, _ unmatchedRows: Int) throws -> Void
-        var rowsPlanned: (_ result: inout Result) throws -> Void
+        var rowsPlanned: (_ result: inout Result, _ rows: Int) throws -> Void
         /// Items gathered before they are handed on.
         var partSize = 10_000
     }
@@ -198,7 +198,7 @@ struct UserPlanner {
         try stream?.deletionsPlanned(&result, matches.count { $0 < 0 })
         /// Plans one row (`index` in dataset order), after the rows before it.
         func planRow(_ index: Int, _ row: UserRow, digest: Int64?) throws {
-            if let stream, result.items.count >= stream.partSize { try stream.rowsPlanned(&result) }
+            if let stream, result.items.count >= stream.partSize { try stream.rowsPlanned(&result, index) }
             let current = matches[index] >= 0 ? existing[matches[index]] : nil
             let holder: Holder = matches[index] >= 0 ? matches[index] : -(index + 1)
             let account = rowNames[index]
@@ -371,7 +371,7 @@ struct UserPlanner {
             try planRow(index, row, digest: digest)
             index += 1
         }
-        try stream?.rowsPlanned(&result)
+        try stream?.rowsPlanned(&result, index)
         return result
     }
 

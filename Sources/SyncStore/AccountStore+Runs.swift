@@ -421,37 +421,3 @@ extension AccountStore {
         return String(decoding: (try? encoder.encode(counts)) ?? Data("{}".utf8), as: UTF8.self)
     }
 }
-
-/// Writes a run's items in their order as they come, counting them by class for the run's page,
-/// then the run's outcome.
-final class RunItemWriter {
-    private let db: Database
-    private let runId: Int64
-    private let insert: BatchedInsert
-    private var nextSeq = 0
-    private var tally: [RunItemGroup: Int] = [:]
-
-    init(db: Database, runId: Int64) throws {
-        self.db = db
-        self.runId = runId
-        insert = try BatchedInsert(db, "INSERT INTO run_items (runId, seq, kind, key, action, code, message)", columns: 7)
-    }
-
-    func append(_ items: [RunItem]) throws {
-        guard !items.isEmpty else { return }
-        for item in items { tally[RunItemGroup(item), default: 0] += 1 }
-        let first = nextSeq
-        nextSeq += items.count
-        try insert.insert(items.indices) { index, values in
-            let item = items[index]
-            values.int(runId); values.int(first + index); values.text(item.kind.rawValue); values.text(item.key); values.text(item.action.rawValue)
-            values.text(item.code?.rawValue); values.text(item.message)
-        }
-    }
-
-    func record(status: RunStatus, failure: RunFailure?, counts: RunCounts, at date: DatabaseValue) throws {
-        try db.execute(
-            sql: "UPDATE runs SET status = ?, finishedAt = ?, failureCode = ?, failureMessage = ?, counts = ?, itemTally = ? WHERE id = ?",
-            arguments: [status.rawValue, date, failure?.code.rawValue, failure?.message, AccountStore.encodeCounts(counts), RunItemGroup.encode(tally), runId])
-    }
-}

@@ -10,7 +10,7 @@ import Testing
     final class RecordingSink: PlanSink {
         var begun: [(most: Int, unmatched: Int)] = []
         var parts: [PlanPart] = []
-        func begin(mostUserChanges: Int, unmatchedRows: Int) throws { begun.append((mostUserChanges, unmatchedRows)) }
+        func begin(steps: Int, unmatchedRows: Int) throws { begun.append((steps, unmatchedRows)) }
         func write(_ part: PlanPart) throws { parts.append(part) }
     }
 
@@ -59,6 +59,9 @@ import Testing
         #expect(parts.count >= 6)
         #expect(parts.dropFirst(2).allSatisfy { $0.items.count <= 10_000 })
         #expect(parts.last?.groupChanges.map(\.action) == [.remove])
+        // Progress: the steps done only grow, up to every deletion and every row.
+        let steps = parts.compactMap(\.stepsDone)
+        #expect(steps.first == 300 && steps.last == rows.count + 300 && steps == steps.sorted())
         #expect(parts.dropLast().allSatisfy { !$0.groupChanges.contains { $0.action == .remove } })
 
         let deletions = whole.userChanges.filter { $0.action == .disableOnDelete }

@@ -35,7 +35,10 @@ final class RunWriter: PlanSink {
     /// Indexes dropped for a bulk creation, built again in `finish`.
     private var rebuilt: [(String, String)] = []
     private var groupRemovals: [GroupChange] = []
-    private var mostUserChanges = 0
+    /// The user side's steps (deletions and rows) and how many are done, for progress.
+    private var steps = 0
+    private var stepsDone = 0
+    /// User changes written.
     private var done = 0
     private var halfwayCalled = false
     private var began = false
@@ -79,14 +82,14 @@ final class RunWriter: PlanSink {
     /// items).
     func write(whole plan: SyncPlan) throws {
         let creations = plan.userChanges.count { $0.action == .create || $0.action == .disableOnCreate }
-        try begin(mostUserChanges: plan.userChanges.count, unmatchedRows: creations)
+        try begin(steps: plan.userChanges.count, unmatchedRows: creations)
         try write(PlanPart(groupChanges: plan.groupChanges, userChanges: plan.userChanges))
     }
 
-    func begin(mostUserChanges: Int, unmatchedRows: Int) throws {
+    func begin(steps: Int, unmatchedRows: Int) throws {
         guard !began else { return }
         began = true
-        self.mostUserChanges = mostUserChanges
+        self.steps = steps
         // Ids for the creations, read before any index is dropped.
         nextId = try AccountStore.nextUserId(db)
         // See Schema.rebuiltAfterBulkCreation. The tables are counted only for a big run.
@@ -98,7 +101,7 @@ final class RunWriter: PlanSink {
     }
 
     func write(_ part: PlanPart) throws {
-        if !began { try begin(mostUserChanges: part.userChanges.count, unmatchedRows: 0) }
+        if !began { try begin(steps: part.userChanges.count, unmatchedRows: 0) }
         for change in part.groupChanges {
             let group = change.record
             switch change.action {
@@ -121,6 +124,8 @@ final class RunWriter: PlanSink {
             try writeCreations(part.userChanges)
         }
         try items.append(part.items)
+        // A part of a whole plan says nothing: each change is a step.
+        try progressed(to: part.stepsDone ?? done)
     }
 
     /// Writes what waits for the end (indexes, stamps, the groups' removals) and the plan's items,
@@ -158,16 +163,21 @@ final class RunWriter: PlanSink {
         }
     }
 
-    /// Counts the changes written: calls `halfway` once half of the most there can be are, reports
-    /// progress and honours a stop.
+    /// Counts the changes written and honours a stop.
     private func wrote(_ count: Int) throws {
         done += count
-        if !halfwayCalled, done >= mostUserChanges / 2 {
+        if isCancelled() { throw StoreError(.cancelled, "stopped during apply") }
+    }
+
+    /// Reports how many steps (deletions and rows) are planned and written, and calls `halfway`
+    /// once half of them are, if changes were written.
+    private func progressed(to steps: Int) throws {
+        stepsDone = max(stepsDone, steps)
+        if !halfwayCalled, done > 0, stepsDone >= self.steps / 2 {
             halfwayCalled = true
             halfway?()
         }
-        if isCancelled() { throw StoreError(.cancelled, "stopped during apply") }
-        onProgress?(done, max(done, mostUserChanges))
+        onProgress?(stepsDone, max(stepsDone, self.steps))
     }
 
     private func writeUpdatesAndRemovals(_ changes: [UserChange]) throws {
@@ -231,6 +241,40 @@ final class RunWriter: PlanSink {
             try audit(part.indices.lazy.map { (firstId + Int64($0), changes[part[$0].index].record.account, "created", "", part[$0].summary) })
             try wrote(part.count)
         })
+    }
+}
+
+/// Writes a run's items in their order as they come, counting them by class for the run's page,
+/// then the run's outcome.
+final class RunItemWriter {
+    private let db: Database
+    private let runId: Int64
+    private let insert: BatchedInsert
+    private var nextSeq = 0
+    private var tally: [RunItemGroup: Int] = [:]
+
+    init(db: Database, runId: Int64) throws {
+        self.db = db
+        self.runId = runId
+        insert = try BatchedInsert(db, "INSERT INTO run_items (runId, seq, kind, key, action, code, message)", columns: 7)
+    }
+
+    func append(_ items: [RunItem]) throws {
+        guard !items.isEmpty else { return }
+        for item in items { tally[RunItemGroup(item), default: 0] += 1 }
+        let first = nextSeq
+        nextSeq += items.count
+        try insert.insert(items.indices) { index, values in
+            let item = items[index]
+            values.int(runId); values.int(first + index); values.text(item.kind.rawValue); values.text(item.key); values.text(item.action.rawValue)
+            values.text(item.code?.rawValue); values.text(item.message)
+        }
+    }
+
+    func record(status: RunStatus, failure: RunFailure?, counts: RunCounts, at date: DatabaseValue) throws {
+        try db.execute(
+            sql: "UPDATE runs SET status = ?, finishedAt = ?, failureCode = ?, failureMessage = ?, counts = ?, itemTally = ? WHERE id = ?",
+            arguments: [status.rawValue, date, failure?.code.rawValue, failure?.message, AccountStore.encodeCounts(counts), RunItemGroup.encode(tally), runId])
     }
 }
 
