@@ -30,18 +30,28 @@ import Testing
         return (rows, groups, state)
     }
 
-    @Test func thePartsAreThePlanInWriteOrder() throws {
+    /// The scenario planned twice under `policy` (with 1,000 deletions allowed unless `maxDeletions`
+    /// says otherwise): whole, and through a recording sink.
+    static func planned(
+        maxDeletions: Int = 1_000, maxMembershipRemovals: Int? = nil
+    ) throws -> (rows: [UserRow], whole: SyncPlan, streamed: SyncPlan, sink: RecordingSink) {
         var policy = SyncPolicy()
-        policy.safeguard.maxUserDeletions = 1_000
+        policy.safeguard.maxUserDeletions = maxDeletions
         policy.safeguard.maxUserDeletionPercent = 100
         policy.safeguard.maxGroupDeletionPercent = 100
-        let (rows, groups, state) = Self.scenario()
+        policy.safeguard.maxMembershipRemovalsPerGroup = maxMembershipRemovals
+        let (rows, groups, state) = scenario()
         let context = RunContext(now: Date(timeIntervalSince1970: 1_800_000_000))
         let whole = SyncPlanner(policy: policy).plan(users: rows, groups: groups, state: state, context: context)
         let sink = RecordingSink()
         let streamed = try SyncPlanner(policy: policy).plan(groups: groups, existingGroups: state.groups, context: context, sink: sink) { _ in
             UserInput(rows: rows, existing: state.users)
         }
+        return (rows, whole, streamed, sink)
+    }
+
+    @Test func thePartsAreThePlanInWriteOrder() throws {
+        let (rows, whole, streamed, sink) = try Self.planned()
 
         #expect(whole.status == .partiallyFailed && streamed.status == whole.status)
         #expect(streamed.counts == whole.counts)
@@ -74,18 +84,8 @@ import Testing
     /// When the safeguard stops the run after the changes went to the sink, the plan says they
     /// must be thrown away and lists only what the safeguard lists.
     @Test func aSafeguardStopAfterThePartsDiscardsThem() throws {
-        var policy = SyncPolicy()
-        policy.safeguard.maxUserDeletions = 1_000
-        policy.safeguard.maxUserDeletionPercent = 100
-        policy.safeguard.maxGroupDeletionPercent = 100
-        policy.safeguard.maxMembershipRemovalsPerGroup = 100  // the rows move thousands out of g0 and g1
-        let (rows, groups, state) = Self.scenario()
-        let context = RunContext(now: Date(timeIntervalSince1970: 1_800_000_000))
-        let whole = SyncPlanner(policy: policy).plan(users: rows, groups: groups, state: state, context: context)
-        let sink = RecordingSink()
-        let streamed = try SyncPlanner(policy: policy).plan(groups: groups, existingGroups: state.groups, context: context, sink: sink) { _ in
-            UserInput(rows: rows, existing: state.users)
-        }
+        // The rows move thousands out of g0 and g1.
+        let (_, whole, streamed, sink) = try Self.planned(maxMembershipRemovals: 100)
         #expect(whole.failure?.code == .safeguardTripped)
         #expect(streamed.failure == whole.failure)
         #expect(streamed.items == whole.items)
@@ -96,18 +96,8 @@ import Testing
     /// When the deletions alone stop the run (too many leavers), the rows are still planned, for
     /// the safeguard's full list, but the sink is given nothing: there is nothing to roll back.
     @Test func aRunTheDeletionsStopGivesTheSinkNothing() throws {
-        var policy = SyncPolicy()
-        policy.safeguard.maxUserDeletions = 10  // 300 leave
-        policy.safeguard.maxUserDeletionPercent = 100
-        policy.safeguard.maxGroupDeletionPercent = 100
-        policy.safeguard.maxMembershipRemovalsPerGroup = 100  // and the rows move thousands out of g0 and g1
-        let (rows, groups, state) = Self.scenario()
-        let context = RunContext(now: Date(timeIntervalSince1970: 1_800_000_000))
-        let whole = SyncPlanner(policy: policy).plan(users: rows, groups: groups, state: state, context: context)
-        let sink = RecordingSink()
-        let streamed = try SyncPlanner(policy: policy).plan(groups: groups, existingGroups: state.groups, context: context, sink: sink) { _ in
-            UserInput(rows: rows, existing: state.users)
-        }
+        // 300 leave, and the rows move thousands out of g0 and g1.
+        let (_, whole, streamed, sink) = try Self.planned(maxDeletions: 10, maxMembershipRemovals: 100)
         #expect(whole.failure?.code == .safeguardTripped)
         #expect(whole.failure?.message.contains("300 users would be disabled") == true)
         #expect(whole.failure?.message.contains("group 'g0' would lose") == true)  // found only by planning the rows
