@@ -131,9 +131,11 @@ final class RunWriter: PlanSink {
     /// Writes what waits for the end (indexes, stamps, the groups' removals) and the plan's items,
     /// and records the run's outcome.
     func finish(_ plan: SyncPlan) throws {
+        // Also when the plan failed: a first run whose rows all fail commits its items, and must
+        // not leave the store without the indexes it dropped.
+        try Schema.createIndexes(rebuilt, db)
+        rebuilt = []
         if plan.failure == nil {
-            try Schema.createIndexes(rebuilt, db)
-            rebuilt = []
             for stamp in plan.userStamps {
                 try stampUser.execute { $0.int(stamp.digest); $0.int(stamp.userId) }
             }

@@ -65,9 +65,9 @@ import Testing
     }
 
     /// Runs the stored datasets as `account-sync run` does: planned and written part by part.
-    static func streamedRun(_ store: AccountStore, policy: SyncPolicy) throws -> SyncPlan {
+    static func streamedRun(_ store: AccountStore, policy: SyncPolicy, groups: String? = "org") throws -> SyncPlan {
         let runId = try store.beginRun(trigger: .manual, pid: 1)
-        return try store.applyStoredRun(runId, users: "people", groups: "org", fingerprint: policy.settlingFingerprint, at: { context.now }) { input in
+        return try store.applyStoredRun(runId, users: "people", groups: groups, fingerprint: policy.settlingFingerprint, at: { context.now }) { input in
             try SyncPlanner(policy: policy).plan(groups: input.groupRows, existingGroups: input.groups, context: context, sink: input.sink) { outcome in
                 try input.users(outcome)
             }
@@ -154,4 +154,35 @@ import Testing
         #expect(firstDifference == nil, "after, then before: \(String(describing: firstDifference))")
         #expect(try store.user(account: "user1")?.name == "User 1")
     }
+
+    /// A first run big enough to build its indexes after its inserts, whose rows all fail, keeps
+    /// its items and the store's indexes; the next run creates everyone.
+    @Test func aFirstRunWhoseRowsAllFailKeepsTheIndexes() throws {
+        let policy = Self.policy()
+        let workspace = try Workspace(policy: policy)
+        let store = try workspace.store()
+        let indexes = "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        let before = try DatabaseQueue(path: workspace.config.storePath).read { db in try String.fetchAll(db, sql: indexes) }
+        #expect(before.contains("users_by_account_key") && before.contains("memberships_by_group"))
+
+        // Users only: a valid group row would count as a success.
+        let rows = (0..<12_000).map { index in
+            var row = SettledPlanTests.person(index)
+            row.groupIds = []
+            return row
+        }
+        try store.replaceDataset(name: "people", users: rows.map { row in
+            var row = row
+            row.accountType = "Superuser"
+            return row
+        }, source: "test")
+        let failed = try Self.streamedRun(store, policy: policy, groups: nil)
+        #expect(failed.failure?.code == .allItemsFailed)
+        #expect(try store.run(id: try #require(store.runs().first).id)?.items.count == 12_000)
+        #expect(try DatabaseQueue(path: workspace.config.storePath).read { db in try String.fetchAll(db, sql: indexes) } == before)
+
+        try store.replaceDataset(name: "people", users: rows, source: "test")
+        #expect(try Self.streamedRun(store, policy: policy, groups: nil).counts.usersCreated == 12_000)
+    }
 }
+
