@@ -124,13 +124,16 @@ struct APITests {
             #expect(started.status == .accepted, "\(started.text)")
             let id = try #require(started.object["id"] as? Int)
             var phase = ""
+            var steps: (done: Int?, total: Int?) = (nil, nil)
             for _ in 0..<100 {
                 let progress = try await client.execute(uri: "/api/v1/runs/\(id)/progress", method: .get, headers: .bearer(read))
                 phase = progress.object["phase"] as? String ?? ""
+                steps = (progress.object["done"] as? Int, progress.object["total"] as? Int)
                 if phase == "finished" { break }
                 try await Task.sleep(for: .milliseconds(50))
             }
             #expect(phase == "finished")
+            #expect(steps.done == 50 && steps.total == 50)  // the 50 rows, planned and written
             let shown = try await client.execute(uri: "/api/v1/runs/\(id)", method: .get, headers: .bearer(read))
             #expect(shown.object["trigger"] as? String == "agent")
             #expect(shown.object["startedBy"] as? String == "token:hq-dc1")
