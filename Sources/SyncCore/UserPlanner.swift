@@ -69,7 +69,7 @@ struct UserPlanner {
         let owned = policy.ownedFields
         var byAccount: [String: Int] = [:]
         var byExternalId: [String: Int] = [:]
-        byAccount.reserveCapacity(existing.count + rows.count)  // it becomes the account claims below
+        byAccount.reserveCapacity(existing.count)  // it becomes the account claims below
         byExternalId.reserveCapacity(existing.count)
         // Each value is normalised or trimmed once (a million rows: every extra pass costs a second).
         let existingAccounts = existing.map { Normalize.account($0.account) }
@@ -167,12 +167,16 @@ struct UserPlanner {
 
         // Unique values claimed by the users who stay; rows claim theirs as they succeed.
         // The accounts' claims are the account index without the users removed (moved, not copied).
+        // Room for the users and the rows that match none: a row that matches a user claims in
+        // its place (reserving for every row doubled the tables when a run updates everyone).
+        let unmatchedRows = matches.count { $0 < 0 }
         var accounts: [String: Holder] = byAccount
         byAccount = [:]
         var emails: [String: Holder] = [:]
         var mobiles: [String: Holder] = [:]
-        emails.reserveCapacity(existing.count + rows.count)
-        mobiles.reserveCapacity(existing.count + rows.count)
+        accounts.reserveCapacity(existing.count + unmatchedRows)
+        emails.reserveCapacity(existing.count + unmatchedRows)
+        mobiles.reserveCapacity(existing.count + unmatchedRows)
         for index in existing.indices {
             if removed[index] {
                 if accounts[existingAccounts[index]] == index { accounts[existingAccounts[index]] = nil }
@@ -195,7 +199,7 @@ struct UserPlanner {
             return existing.count + settledNames.count - 1
         }
 
-        try stream?.deletionsPlanned(&result, matches.count { $0 < 0 })
+        try stream?.deletionsPlanned(&result, unmatchedRows)
         /// Plans one row (`index` in dataset order), after the rows before it.
         func planRow(_ index: Int, _ row: UserRow, digest: Int64?) throws {
             if let stream, result.items.count >= stream.partSize { try stream.rowsPlanned(&result, index) }

@@ -23,7 +23,8 @@ final class RunWriter: PlanSink {
 
     private let insertGroup: Statement
     private let updateGroup: Statement
-    private let updateUser: BulkStatement
+    /// User updates by the fields they change (see `UserUpdate`).
+    private var userUpdates: [UserUpdate.Fields: UserUpdate] = [:]
     private let stampUser: BulkStatement
     private let insertMemberships: BatchedInsert
     private let auditRows: BatchedInsert
@@ -61,11 +62,6 @@ final class RunWriter: PlanSink {
             """)
         updateGroup = try db.cachedStatement(sql: """
             UPDATE user_groups SET name = ?, parentGroupId = ?, externalId = ?, thirdParty = ?, managed = 1, updatedAt = ? WHERE id = ?
-            """)
-        updateUser = try BulkStatement(db, sql: """
-            UPDATE users SET account = ?, name = ?, email = ?, mobile = ?, accountType = ?, disabledReason = ?, externalId = ?,
-            thirdParty = ?, updatedAt = ?, leftAt = CASE WHEN ? = 'deletion' THEN COALESCE(leftAt, ?) ELSE NULL END,
-            accountKey = ?, emailKey = ?, mobileKey = ?, sourceDigest = ? WHERE id = ?
             """)
         stampUser = try BulkStatement(db, sql: "UPDATE users SET sourceDigest = ? WHERE id = ?")
         insertMemberships = try BatchedInsert(db, "INSERT OR IGNORE INTO memberships (userId, groupId)", columns: 2)
@@ -191,15 +187,9 @@ final class RunWriter: PlanSink {
                 try deleteUser.execute(arguments: [id])
                 try audit(CollectionOfOne((id, user.account, "removed", AccountStore.summary(of: user), "")))
             } else {
-                try updateUser.execute { values in
-                    values.text(user.account); values.text(user.name); values.text(user.email); values.text(user.mobile)
-                    values.text(user.accountType.rawValue); values.text(user.disabledReason?.rawValue); values.text(user.externalId)
-                    values.text(ThirdPartyCoding.encode(user.thirdParty)); values.text(dateText); values.text(user.disabledReason?.rawValue)
-                    values.text(dateText)
-                    let keys = UserKeys(user)
-                    values.text(keys.account); values.text(keys.email); values.text(keys.mobile); values.int(user.sourceDigest)
-                    values.int(id)
-                }
+                let fields = UserUpdate.Fields(change.fieldChanges)
+                if userUpdates[fields] == nil { userUpdates[fields] = try UserUpdate(db, fields: fields) }
+                try userUpdates[fields]!.execute(user, id: id, at: dateText)
                 if change.fieldChanges.contains(where: { $0.field == "groups" }) {
                     try clearMemberships.execute(arguments: [id])
                     try insertMemberships.insert(user.groupIds) { group, values in values.int(id); values.text(group) }
@@ -339,3 +329,80 @@ extension AccountStore {
         return text
     }
 }
+
+/// An UPDATE of a user that sets only the columns of the fields that changed (and the time and
+/// stamp). SQLite updates an index whenever its column is set, changed or not: setting every
+/// column made a rename of a million users update five indexes a user.
+struct UserUpdate {
+    /// The fields of a change, as `UserRecord.changes(from:)` names them.
+    struct Fields: OptionSet, Hashable {
+        let rawValue: Int
+        static let account = Fields(rawValue: 1 << 0)
+        static let name = Fields(rawValue: 1 << 1)
+        static let email = Fields(rawValue: 1 << 2)
+        static let mobile = Fields(rawValue: 1 << 3)
+        static let accountType = Fields(rawValue: 1 << 4)
+        static let externalId = Fields(rawValue: 1 << 5)
+        static let thirdParty = Fields(rawValue: 1 << 6)
+        static let disabled = Fields(rawValue: 1 << 7)
+
+        init(rawValue: Int) { self.rawValue = rawValue }
+
+        init(_ changes: [FieldChange]) {
+            var fields: Fields = []
+            for change in changes {
+                switch change.field {
+                case "account": fields.insert(.account)
+                case "name": fields.insert(.name)
+                case "email": fields.insert(.email)
+                case "mobile": fields.insert(.mobile)
+                case "accountType": fields.insert(.accountType)
+                case "externalId": fields.insert(.externalId)
+                case "thirdParty": fields.insert(.thirdParty)
+                case "disabled": fields.insert(.disabled)
+                default: continue  // groups: the memberships, not a column
+                }
+            }
+            self = fields
+        }
+    }
+
+    let fields: Fields
+    private let statement: BulkStatement
+
+    init(_ db: Database, fields: Fields) throws {
+        self.fields = fields
+        var columns: [String] = []
+        if fields.contains(.account) { columns += ["account = ?", "accountKey = ?"] }
+        if fields.contains(.name) { columns.append("name = ?") }
+        if fields.contains(.email) { columns += ["email = ?", "emailKey = ?"] }
+        if fields.contains(.mobile) { columns += ["mobile = ?", "mobileKey = ?"] }
+        if fields.contains(.accountType) { columns.append("accountType = ?") }
+        if fields.contains(.externalId) { columns.append("externalId = ?") }
+        if fields.contains(.thirdParty) { columns.append("thirdParty = ?") }
+        if fields.contains(.disabled) {
+            columns += ["disabledReason = ?", "leftAt = CASE WHEN ? = 'deletion' THEN COALESCE(leftAt, ?) ELSE NULL END"]
+        }
+        columns += ["updatedAt = ?", "sourceDigest = ?"]
+        statement = try BulkStatement(db, sql: "UPDATE users SET \(columns.joined(separator: ", ")) WHERE id = ?")
+    }
+
+    /// Writes `user`'s changed fields, in the order `init` set their columns.
+    func execute(_ user: UserRecord, id: Int64, at date: String) throws {
+        try statement.execute { values in
+            if fields.contains(.account) { values.text(user.account); values.text(Normalize.account(user.account)) }
+            if fields.contains(.name) { values.text(user.name) }
+            if fields.contains(.email) { values.text(user.email); values.text(Normalize.email(user.email)) }
+            if fields.contains(.mobile) { values.text(user.mobile); values.text(Normalize.mobile(user.mobile)) }
+            if fields.contains(.accountType) { values.text(user.accountType.rawValue) }
+            if fields.contains(.externalId) { values.text(user.externalId) }
+            if fields.contains(.thirdParty) { values.text(ThirdPartyCoding.encode(user.thirdParty)) }
+            if fields.contains(.disabled) {
+                values.text(user.disabledReason?.rawValue); values.text(user.disabledReason?.rawValue); values.text(date)
+            }
+            values.text(date); values.int(user.sourceDigest)
+            values.int(id)
+        }
+    }
+}
+

@@ -184,5 +184,47 @@ import Testing
         try store.replaceDataset(name: "people", users: rows, source: "test")
         #expect(try Self.streamedRun(store, policy: policy, groups: nil).counts.usersCreated == 12_000)
     }
+
+    /// An update sets only the columns of the fields that changed (`UserUpdate`): each field, with
+    /// its compared key, is written, and the store then holds exactly what the rows say.
+    @Test func anUpdateWritesEachChangedFieldAndItsKey() throws {
+        let policy = Self.policy()
+        let workspace = try Workspace(policy: policy)
+        let store = try workspace.store()
+        try store.replaceDataset(name: "org", groups: SettledPlanTests.groups([0, 1, 2, 3]), source: "test")
+        var rows = (0..<10).map { SettledPlanTests.person($0 + 1) }  // none is an Administrator or disabled
+        try store.replaceDataset(name: "people", users: rows, source: "test")
+        #expect(try Self.streamedRun(store, policy: policy).counts.usersCreated == 10)
+
+        rows[0].account = "USER1"
+        rows[1].name = "Renamed"
+        rows[2].email = "New.Mail@Example.com"
+        rows[3].mobile = "0086 139 0000 0004"
+        rows[4].accountType = "Read-Only User"
+        rows[5].externalId = "guid-new"
+        rows[6].thirdParty = ["ldapDN": "uid=moved,ou=People,dc=example,dc=com"]
+        rows[7].disabled = true
+        rows[8].groupIds = ["g3"]
+        rows[9].name = "Renamed too"
+        rows[9].email = "other@example.com"
+        rows[9].disabled = true
+        try store.replaceDataset(name: "people", users: rows, source: "test")
+        #expect(try Self.streamedRun(store, policy: policy).counts.usersUpdated == 10)
+
+        // A full plan from what the store now holds finds nothing to change.
+        let again = SyncPlanner(policy: policy).plan(
+            users: rows, groups: SettledPlanTests.groups([0, 1, 2, 3]), state: try store.state(), context: Self.context)
+        #expect(again.userChanges.isEmpty, "\(again.userChanges)")
+        let stored = try DatabaseQueue(path: workspace.config.storePath).read { db in
+            try Row.fetchAll(db, sql: "SELECT account, accountKey, email, emailKey, mobile, mobileKey, disabledReason, leftAt FROM users ORDER BY id")
+        }
+        for row in stored {
+            let account: String = row[0], email: String = row[2], mobile: String = row[4]
+            #expect(row[1] == Normalize.account(account) && row[3] == Normalize.email(email) && row[5] == Normalize.mobile(mobile))
+        }
+        #expect(stored[3][5] == "+8613900000004")
+        #expect(stored[7][6] == "source" && stored[9][6] == "source")
+        #expect((stored[7][7] as String?) == nil)  // left only when a run disables a leaver
+    }
 }
 
