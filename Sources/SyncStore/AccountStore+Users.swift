@@ -105,20 +105,17 @@ extension AccountStore {
         try db.execute(sql: "INSERT OR REPLACE INTO store_facts (key, value) VALUES ('usersSearchStale', '1')")
     }
 
-    /// The user with this account, compared as runs compare accounts (trimmed, case-insensitive).
-    /// An exact lookup answers the common case from one row; only a miss scans every account.
+    /// The user with this account, compared as runs compare accounts (trimmed, case-insensitive),
+    /// found through the index of the normalised accounts.
     public func user(account: String) throws(StoreError) -> ExistingUser? {
-        if let user = try read({ db in try Self.user(db, account: account) }) { return user }
-        let key = Normalize.account(account)
-        return try state().users.first { Normalize.account($0.account) == key }
+        try read { db in try Self.user(db, account: account) }
     }
 
     /// Adds a local account that the sync does not manage (a run reports `ACCOUNT_EXISTS` for it).
     public func addLocalUser(_ user: UserRecord, actor: String, at date: Date = Date()) throws(StoreError) {
         try write { db in
             try Self.markUsersChanged(db)
-            let existing = try Self.state(db).users
-            try Self.checkUnique(account: user.account, email: user.email, mobile: user.mobile, excluding: nil, among: existing)
+            try Self.checkUnique(account: user.account, email: user.email, mobile: user.mobile, excluding: nil, db)
             let keys = UserKeys(user)
             let id = try Self.nextUserId(db)
             try db.execute(sql: """
@@ -146,9 +143,7 @@ extension AccountStore {
     @discardableResult
     public func editUser(account: String, _ edit: UserEdit, actor: String, at date: Date = Date()) throws(StoreError) -> [FieldChange] {
         try write { db in
-            let users = try Self.state(db).users
-            let key = Normalize.account(account)
-            guard var user = users.first(where: { Normalize.account($0.account) == key }) else {
+            guard var user = try Self.user(db, account: account) else {
                 throw StoreError(.notFound, "no user with account '\(account)'")
             }
             let before = user
@@ -157,7 +152,7 @@ extension AccountStore {
             if let mobile = edit.mobile { user.mobile = mobile }
             if let type = edit.accountType { user.accountType = type }
             if let disabled = edit.disabled { user.disabledReason = disabled ? (before.disabledReason ?? .admin) : nil }
-            try Self.checkUnique(account: user.account, email: user.email, mobile: user.mobile, excluding: user.id, among: users)
+            try Self.checkUnique(account: user.account, email: user.email, mobile: user.mobile, excluding: user.id, db)
             let changes = UserRecord(user).changes(from: before)
             guard !changes.isEmpty else { return [] }
             try Self.markUsersChanged(db)
@@ -265,20 +260,23 @@ extension AccountStore {
     }
 
     /// Email and mobile are unique across all users (normalized); accounts case-insensitively.
-    private static func checkUnique(account: String, email: String, mobile: String, excluding id: Int64?, among users: [ExistingUser]) throws {
-        let accountKey = Normalize.account(account)
-        let emailKey = Normalize.email(email)
-        let mobileKey = Normalize.mobile(mobile)
-        for other in users where other.id != id {
-            if Normalize.account(other.account) == accountKey {
-                throw StoreError(.conflict, "account '\(account)' already exists (as '\(other.account)')")
-            }
-            if !emailKey.isEmpty && Normalize.email(other.email) == emailKey {
-                throw StoreError(.conflict, "email '\(email)' is already used by '\(other.account)'")
-            }
-            if !mobileKey.isEmpty && Normalize.mobile(other.mobile) == mobileKey {
-                throw StoreError(.conflict, "mobile '\(mobile)' is already used by '\(other.account)'")
-            }
+    /// Refuses an account, email or mobile another user holds, as runs compare them, through the
+    /// indexes of the stored keys (an admin's edit at a million users reads a row or two).
+    private static func checkUnique(account: String, email: String, mobile: String, excluding id: Int64?, _ db: Database) throws {
+        /// The account of another user whose `column` is `key` (`<> ''` lets the partial indexes serve).
+        func holder(_ column: String, _ key: String) throws -> String? {
+            guard !key.isEmpty else { return nil }
+            return try String.fetchOne(
+                db, sql: "SELECT account FROM users WHERE \(column) = ? AND \(column) <> '' AND id IS NOT ? ORDER BY id LIMIT 1", arguments: [key, id])
+        }
+        if let other = try holder("accountKey", Normalize.account(account)) {
+            throw StoreError(.conflict, "account '\(account)' already exists (as '\(other)')")
+        }
+        if let other = try holder("emailKey", Normalize.email(email)) {
+            throw StoreError(.conflict, "email '\(email)' is already used by '\(other)'")
+        }
+        if let other = try holder("mobileKey", Normalize.mobile(mobile)) {
+            throw StoreError(.conflict, "mobile '\(mobile)' is already used by '\(other)'")
         }
     }
 }
