@@ -91,10 +91,6 @@ public struct LDAPEntry: Sendable {
         }
     }
 
-    private static func lowercase(_ byte: UInt8) -> UInt8 {
-        byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
-    }
-
     /// The values of an attribute as UTF-8 strings (invalid UTF-8 values are left out).
     public func strings(_ name: String) -> [String] {
         guard let attribute = index(of: name) else { return [] }

@@ -117,7 +117,7 @@ struct UserPlanner {
         // Match each row to the existing user it describes: by externalId first, then by account,
         // and as a last resort (a row without an externalId) by the directory DN, so an entry that
         // is still there is never taken for a departure.
-        var matches = [Int](repeating: -1, count: rows.count)
+        var matches = [Int](repeating: -1, count: rowAccounts.count)  // the rows whose keys were read
         var matched = [Bool](repeating: false, count: existing.count)
         var unmatchedByDN: [Int] = []  // rows without an externalId whose account matched no one
         for rowIndex in rowAccounts.indices {

@@ -51,10 +51,10 @@ extension AccountStore {
         }
     }
 
-    /// The user with exactly this account (the column's case-insensitive collation), read alone:
-    /// one row, its memberships and whether it owns resources — not the whole store.
+    /// The user with this account as runs compare accounts (`Normalize.account`), read alone
+    /// through the index of the normalised accounts: one row, its memberships and whether it owns
+    /// resources — not the whole store.
     static func user(_ db: Database, account: String) throws -> ExistingUser? {
-        // By the normalised account's index: one row read, not a million.
         guard let row = try Row.fetchOne(
             db, sql: "SELECT \(userColumns) FROM users WHERE accountKey = ? ORDER BY id LIMIT 1", arguments: [Normalize.account(account)])
         else {

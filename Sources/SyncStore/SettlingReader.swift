@@ -28,16 +28,16 @@ struct SettlingReader {
     }
 
     /// A row's digest as the planner stamps it: the stored digest mixed (XOR) with the fingerprint.
-    private func stamp(_ rowDigest: Int64?) -> Int64? { rowDigest.map { $0 ^ fingerprint } }
+    static func stamp(_ rowDigest: Int64?, fingerprint: Int64) -> Int64? { rowDigest.map { $0 ^ fingerprint } }
 
     func userInput(unsettling groups: Set<String>) throws -> (input: UserInput, lookups: SettledLookups?) {
         let rowCount = try Int.fetchOne(db, sql: "SELECT rowCount FROM datasets WHERE name = ?", arguments: [dataset]) ?? 0
         let userCount = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") ?? 0
         let maxId = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM users") ?? 0
-        guard rowCount > 0, userCount > 0, maxId <= Int64(userCount) * 8 + 1_000_000 else { return (try fullInput(), nil) }
+        guard rowCount > 0, userCount > 0, maxId <= Int64(userCount) * 8 + 1_000_000 else { return (try fullInput(rowCount: rowCount), nil) }
 
         // 1. The pairs.
-        guard let pairs = try settledPairs(rowCount: rowCount, userCount: userCount, maxId: maxId) else { return (try fullInput(), nil) }
+        guard let pairs = try settledPairs(rowCount: rowCount, userCount: userCount, maxId: maxId) else { return (try fullInput(rowCount: rowCount), nil) }
         var state = pairs.state
         let seats = pairs.seats
 
@@ -48,7 +48,7 @@ struct SettlingReader {
             }
         }
         let tooMany = { (left: Int, of: Int) in left > of / 2 }
-        if tooMany(rowCount - state.settledRows, rowCount) { return (try fullInput(), nil) }
+        if tooMany(rowCount - state.settledRows, rowCount) { return (try fullInput(rowCount: rowCount), nil) }
 
         // 3. The rows and users left, checked against the settled ones until nothing moves.
         let owners = Set(try Int64.fetchAll(db, sql: "SELECT DISTINCT ownerUserId FROM resources WHERE ownerUserId IS NOT NULL"))
@@ -64,7 +64,7 @@ struct SettlingReader {
                 return true
             }
         }
-        if tooMany(state.pendingUsers.count, userCount) { return (try fullInput(), nil) }
+        if tooMany(state.pendingUsers.count, userCount) { return (try fullInput(rowCount: rowCount), nil) }
         for position in 0..<rowCount where !state.isSettled(row: position) { state.pendingRows.append(position) }
 
         let interner = TextInterner()
@@ -81,10 +81,10 @@ struct SettlingReader {
                     return false
                 }
                 guard let (row, digest) = read else { continue }
-                rows[position] = (row, stamp(digest))
+                rows[position] = (row, Self.stamp(digest, fingerprint: fingerprint))
                 let externalId = row.externalId.trimmingSpaces()
                 if externalId.isEmpty {
-                    if row.thirdParty["ldapDN"] != nil { return (try fullInput(), nil) }
+                    if row.thirdParty["ldapDN"] != nil { return (try fullInput(rowCount: rowCount), nil) }
                 } else {
                     for id in try Int64.fetchAll(byExternalId, arguments: [externalId]) { state.unsettle(user: id) }
                 }
@@ -103,7 +103,7 @@ struct SettlingReader {
                 }
             }
         }
-        if tooMany(rows.count, rowCount) || tooMany(users.count, userCount) { return (try fullInput(), nil) }
+        if tooMany(rows.count, rowCount) || tooMany(users.count, userCount) { return (try fullInput(rowCount: rowCount), nil) }
 
         // 4. The input: rows in dataset order, users in id order, the settled ones summed up.
         let positions = rows.keys.sorted()
@@ -193,9 +193,8 @@ struct SettlingReader {
 
     /// Every row and every user: the plan a store without stamps gets. The rows stay on disk: the
     /// planner reads them as it goes (`StoredUserRows`).
-    func fullInput() throws -> UserInput {
-        let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM dataset_users WHERE dataset = ?", arguments: [dataset]) ?? 0
-        let rows = StoredUserRows(db: db, dataset: dataset, fingerprint: fingerprint, count: count)
+    func fullInput(rowCount: Int) throws -> UserInput {
+        let rows = StoredUserRows(db: db, dataset: dataset, fingerprint: fingerprint, count: rowCount)
         return UserInput(source: rows, existing: try AccountStore.state(db).users)
     }
 }
@@ -233,7 +232,7 @@ struct StoredUserRows: UserRowSource {
     func eachRow(_ body: (UserRow, Int64?) throws -> Void) throws {
         try db.eachRow("SELECT \(AccountStore.userRowColumns) FROM dataset_users WHERE dataset = ? ORDER BY position", arguments: [dataset]) { statement in
             let (row, digest) = AccountStore.userRow(statement, interning: interner)
-            try body(row, digest.map { $0 ^ fingerprint })  // the stamp, as `SettlingReader.stamp` makes it
+            try body(row, SettlingReader.stamp(digest, fingerprint: fingerprint))
             return true
         }
     }
