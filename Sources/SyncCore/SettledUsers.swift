@@ -70,7 +70,7 @@ public protocol UserRowSource {
 }
 
 /// What the planner reads of every row before it plans any: the values as the row gives them.
-public struct UserRowKeys {
+public struct UserRowKeys: Sendable {
     public var account: String
     public var externalId: String
     /// The row's `ldapDN`, when it has one and the source was asked for it.

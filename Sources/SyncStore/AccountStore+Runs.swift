@@ -185,7 +185,7 @@ extension AccountStore {
         do {
             return try queue.write { db in
                 let writer = try RunWriter(db: db, runId: runId, at: date(), halfway: halfway, isCancelled: isCancelled, onProgress: onProgress)
-                let plan = try Self.planStored(db, users: usersDataset, groups: groupsDataset, fingerprint: fingerprint, sink: writer, makePlan: makePlan)
+                let plan = try Self.planStored(db, rowReader: queue, users: usersDataset, groups: groupsDataset, fingerprint: fingerprint, sink: writer, makePlan: makePlan)
                 if plan.discardsSinkParts && writer.wroteChanges { throw Discarded(plan: plan) }
                 // A plan made without the sink holds its changes.
                 if plan.failure == nil && !(plan.userChanges.isEmpty && plan.groupChanges.isEmpty) { try writer.write(whole: plan) }
@@ -205,17 +205,30 @@ extension AccountStore {
     public func planStoredRun(
         users usersDataset: String?, groups groupsDataset: String?, fingerprint: Int64, makePlan: (StoredRunInput) throws -> SyncPlan
     ) throws(StoreError) -> SyncPlan {
-        try read { db in try Self.planStored(db, users: usersDataset, groups: groupsDataset, fingerprint: fingerprint, sink: nil, makePlan: makePlan) }
+        try read { db in try Self.planStored(db, rowReader: nil, users: usersDataset, groups: groupsDataset, fingerprint: fingerprint, sink: nil, makePlan: makePlan) }
     }
 
+    /// With a sink (a run), the planner runs on a thread of its own while this one writes what it
+    /// plans (`PlanningThread`), and a full read reads the rows on a third, through `rowReader`
+    /// (the run's transaction is IMMEDIATE: that reader sees what the run sees). A dry run plans
+    /// on this thread and reads the rows itself.
     private static func planStored(
-        _ db: Database, users usersDataset: String?, groups groupsDataset: String?, fingerprint: Int64, sink: PlanSink?,
-        makePlan: (StoredRunInput) throws -> SyncPlan
+        _ db: Database, rowReader: DatabasePool?, users usersDataset: String?, groups groupsDataset: String?, fingerprint: Int64,
+        sink: PlanSink?, makePlan: (StoredRunInput) throws -> SyncPlan
     ) throws -> SyncPlan {
+        let threaded = sink != nil && rowReader != nil
         let input = StoredRunInput(
-            db: db, groupRows: try groupsDataset.map { try groupRows(db, dataset: $0) }, groups: try groups(db),
+            db: db, rowReader: threaded ? rowReader : nil, groupRows: try groupsDataset.map { try groupRows(db, dataset: $0) }, groups: try groups(db),
             usersDataset: usersDataset, fingerprint: fingerprint, sink: sink)
-        let plan = try makePlan(input)
+        let plan: SyncPlan
+        if let sink, threaded {
+            plan = try PlanningThread.plan(writingTo: sink) { thread in
+                input.planningThread = thread
+                return try makePlan(input)
+            }
+        } else {
+            plan = try makePlan(input)
+        }
         if let failure = input.lookupFailure { throw failure }
         return plan
     }

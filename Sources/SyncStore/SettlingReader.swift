@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GRDBSQLite
+import Pipelining
 import SyncCore
 
 /// Reads the user side of a run from a stored dataset, leaving out the settled users (see
@@ -18,11 +19,14 @@ import SyncCore
 ///    per-id tables, it reads everything instead (a first run, a big change): the same plan.
 struct SettlingReader {
     let db: Database
+    /// Where a full read reads the rows on another thread (see `StoredUserRows`); nil: on this one.
+    let rowReader: DatabasePool?
     let dataset: String
     let fingerprint: Int64
 
-    init(db: Database, dataset: String, fingerprint: Int64) {
+    init(db: Database, rowReader: DatabasePool? = nil, dataset: String, fingerprint: Int64) {
         self.db = db
+        self.rowReader = rowReader
         self.dataset = dataset
         self.fingerprint = fingerprint
     }
@@ -194,7 +198,7 @@ struct SettlingReader {
     /// Every row and every user: the plan a store without stamps gets. The rows stay on disk: the
     /// planner reads them as it goes (`StoredUserRows`).
     func fullInput(rowCount: Int) throws -> UserInput {
-        let rows = StoredUserRows(db: db, dataset: dataset, fingerprint: fingerprint, count: rowCount)
+        let rows = StoredUserRows(db: db, reader: rowReader, dataset: dataset, fingerprint: fingerprint, count: rowCount)
         return UserInput(source: rows, existing: try AccountStore.state(db).users)
     }
 }
@@ -202,39 +206,83 @@ struct SettlingReader {
 /// A stored user dataset as the planner reads it (`UserRowSource`): the keys in one pass over the
 /// table, then the rows in another, each row made when it is planned and let go after. At a
 /// million rows that is a few hundred MB a run does not hold.
+///
+/// With `reader`, each pass reads on a thread of its own, through a connection of the pool apart
+/// from the run's: the second core makes the rows while the run's thread plans and writes the
+/// ones before. The run's write transaction is IMMEDIATE, so nothing commits between its start and
+/// the reader's: both see the same dataset.
 struct StoredUserRows: UserRowSource {
     let db: Database
+    let reader: DatabasePool?
     let dataset: String
     let fingerprint: Int64
     let count: Int
-    /// Shared by both passes: the rows name the same few group ids and account types.
+    /// Shared by both passes (one after the other, on one thread at a time): the rows name the
+    /// same few group ids and account types.
     private let interner = TextInterner()
+    /// Rows handed from the reading thread at a time.
+    static let batch = 2_000
 
-    init(db: Database, dataset: String, fingerprint: Int64, count: Int) {
+    init(db: Database, reader: DatabasePool?, dataset: String, fingerprint: Int64, count: Int) {
         self.db = db
+        self.reader = reader
         self.dataset = dataset
         self.fingerprint = fingerprint
         self.count = count
     }
 
     func eachKey(everyDN: Bool, _ body: (UserRowKeys) throws -> Void) throws {
-        try db.eachRow("SELECT account, externalId, thirdParty FROM dataset_users WHERE dataset = ? ORDER BY position", arguments: [dataset]) { statement in
+        let interner = interner
+        try each("SELECT account, externalId, thirdParty FROM dataset_users WHERE dataset = ? ORDER BY position", make: { statement in
             let account = AccountStore.text(statement, 0)
             let externalId = AccountStore.text(statement, 1)
             // The third-party ids are decoded only for the DN a row may be matched by.
             let dn = everyDN || externalId.trimmingSpaces().isEmpty
                 ? StoredJSON.thirdParty(AccountStore.bytes(statement, 2), interning: interner)["ldapDN"] : nil
-            try body(UserRowKeys(account: account, externalId: externalId, dn: dn))
-            return true
-        }
+            return UserRowKeys(account: account, externalId: externalId, dn: dn)
+        }, body)
     }
 
     func eachRow(_ body: (UserRow, Int64?) throws -> Void) throws {
-        try db.eachRow("SELECT \(AccountStore.userRowColumns) FROM dataset_users WHERE dataset = ? ORDER BY position", arguments: [dataset]) { statement in
+        let (interner, fingerprint) = (interner, fingerprint)
+        try each("SELECT \(AccountStore.userRowColumns) FROM dataset_users WHERE dataset = ? ORDER BY position", make: { statement in
             let (row, digest) = AccountStore.userRow(statement, interning: interner)
-            try body(row, SettlingReader.stamp(digest, fingerprint: fingerprint))
-            return true
+            return RowRead(row: row, stamp: SettlingReader.stamp(digest, fingerprint: fingerprint))
+        }) { read in try body(read.row, read.stamp) }
+    }
+
+    /// A row and its stamp, as the reading thread hands them over.
+    private struct RowRead: Sendable {
+        var row: UserRow
+        var stamp: Int64?
+    }
+
+    /// The dataset's rows of `sql`, each made by `make` and handed to `body` in order: read on
+    /// this thread through the run's connection, or on a thread of its own through `reader`.
+    private func each<Item: Sendable>(_ sql: String, make: @escaping (SQLiteStatement) -> Item, _ body: (Item) throws -> Void) throws {
+        let arguments: StatementArguments = [dataset]
+        guard let reader else {
+            try db.eachRow(sql, arguments: arguments) { statement in
+                try body(make(statement))
+                return true
+            }
+            return
         }
+        // `make` (and the interner it uses) runs on the reading thread alone while the pass lasts.
+        let making = Handed(make)
+        try pipelined(
+            batchesOf: Self.batch, stopped: { () -> any Error in StoreError(.cancelled, "the run stopped reading the dataset") },
+            producing: { (emit: @escaping (Item) throws(any Error) -> Void) throws(any Error) in
+                try reader.read { db in
+                    try db.eachRow(sql, arguments: arguments) { statement in
+                        try emit(making.value(statement))
+                        return true
+                    }
+                }
+            },
+            consume: { batch in
+                for item in batch { try body(item) }
+            })
     }
 }
 
@@ -304,6 +352,8 @@ final class SettledLookups {
 /// groups, and the user side on demand (after the group plan, which decides who cannot be settled).
 public final class StoredRunInput {
     let db: Database
+    /// See `SettlingReader.rowReader`.
+    let rowReader: DatabasePool?
     public let groupRows: [GroupRow]?
     public let groups: [ExistingGroup]
     let usersDataset: String?
@@ -312,12 +362,22 @@ public final class StoredRunInput {
     /// How many rows the user side left out as settled (0 when it read everything), for the log.
     public private(set) var settledRows = 0
 
-    /// Where the planner hands its changes as it goes: the run's writer; nil for a dry run.
-    public let sink: PlanSink?
+    /// The run's writer; nil for a dry run.
+    private let writer: PlanSink?
+    /// When the planner runs on a thread of its own: how it reaches the run's thread, which alone
+    /// uses `db`.
+    var planningThread: PlanningThread?
+    /// A settled user's lookup that could not reach the run's thread.
+    private var handOverFailure: Error?
 
-    init(db: Database, groupRows: [GroupRow]?, groups: [ExistingGroup], usersDataset: String?, fingerprint: Int64, sink: PlanSink?) {
+    /// Where the planner hands its changes as it goes: the run's writer, or the planning thread
+    /// that hands them to it; nil for a dry run.
+    public var sink: PlanSink? { planningThread ?? writer }
+
+    init(db: Database, rowReader: DatabasePool?, groupRows: [GroupRow]?, groups: [ExistingGroup], usersDataset: String?, fingerprint: Int64, sink: PlanSink?) {
         self.db = db
-        self.sink = sink
+        self.rowReader = rowReader
+        self.writer = sink
         self.groupRows = groupRows
         self.groups = groups
         self.usersDataset = usersDataset
@@ -327,12 +387,32 @@ public final class StoredRunInput {
     /// The user side for the planner (nil when users are not synced).
     public func users(_ outcome: GroupOutcome) throws -> UserInput? {
         guard let usersDataset else { return nil }
-        let (input, lookups) = try SettlingReader(db: db, dataset: usersDataset, fingerprint: fingerprint).userInput(unsettling: outcome.unsettling)
+        let reader = SettlingReader(db: db, rowReader: rowReader, dataset: usersDataset, fingerprint: fingerprint)
+        let unsettling = outcome.unsettling
+        guard let planningThread else {
+            let (input, lookups) = try reader.userInput(unsettling: unsettling)
+            self.lookups = lookups
+            settledRows = input.settled?.rows ?? 0
+            return input
+        }
+        let read = try planningThread.onRunThread { Handed(try reader.userInput(unsettling: unsettling)) }
+        var (input, lookups) = read.value
         self.lookups = lookups
         settledRows = input.settled?.rows ?? 0
+        // The settled users' lookups read the store: on the run's thread, in their turn.
+        if let holder = input.settled?.holder {
+            input.settled?.holder = { [unowned self] field, value in
+                do {
+                    return try planningThread.onRunThread { holder(field, value) }
+                } catch {
+                    self.handOverFailure = self.handOverFailure ?? error
+                    return nil
+                }
+            }
+        }
         return input
     }
 
     /// An error a settled-user lookup met while planning; the run must not apply that plan.
-    var lookupFailure: Error? { lookups?.failure }
+    var lookupFailure: Error? { lookups?.failure ?? handOverFailure }
 }
