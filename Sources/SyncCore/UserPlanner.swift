@@ -132,6 +132,9 @@ struct UserPlanner {
                 matched[match] = true
             }
         }
+        // Matched: each row's own externalId serves its checks below. At a million rows of
+        // directory UUIDs these strings were 80 MB the rest of the plan no longer holds.
+        rowExternalIds = []
         if !unmatchedByDN.isEmpty {
             // The DN index is built only when some row needs it (most sources give an externalId).
             var byDN: [String: Int] = [:]
@@ -233,7 +236,7 @@ struct UserPlanner {
                     }
                 }
             }
-            let externalId = rowExternalIds[index]
+            let externalId = row.externalId.trimmingSpaces()
             if !externalIdCount.isEmpty, let count = externalIdCount[externalId] {
                 problems.append(Problem(code: .duplicateAccount, message: "externalId '\(externalId)' appears on \(count) rows of the user dataset; none of them is applied"))
             }

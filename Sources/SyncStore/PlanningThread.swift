@@ -29,8 +29,9 @@ final class PlanningThread: PlanSink, @unchecked Sendable {
         }
     }
 
-    /// Parts and requests in flight: a few parts of 10,000 items each (tens of MB at most).
-    private let pipe = BatchPipe<Message, any Error>(capacity: 3)
+    /// Parts and requests in flight: one waiting (with one being written and one being planned),
+    /// as measured at a million users: more slots added memory, not speed.
+    private let pipe = BatchPipe<Message, any Error>(capacity: 1)
     private let sink: PlanSink
 
     private init(sink: PlanSink) {
