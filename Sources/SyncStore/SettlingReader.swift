@@ -208,9 +208,9 @@ struct SettlingReader {
 /// million rows that is a few hundred MB a run does not hold.
 ///
 /// With `reader`, each pass reads on a thread of its own, through a connection of the pool apart
-/// from the run's: the second core makes the rows while the run's thread plans and writes the
-/// ones before. The run's write transaction is IMMEDIATE, so nothing commits between its start and
-/// the reader's: both see the same dataset.
+/// from the run's: the rows are made there while the planner plans the ones before. The run's
+/// write transaction is IMMEDIATE, so nothing commits between its start and the reader's: both
+/// see the same dataset.
 struct StoredUserRows: UserRowSource {
     let db: Database
     let reader: DatabasePool?
@@ -389,19 +389,13 @@ public final class StoredRunInput {
         guard let usersDataset else { return nil }
         let reader = SettlingReader(db: db, rowReader: rowReader, dataset: usersDataset, fingerprint: fingerprint)
         let unsettling = outcome.unsettling
-        guard let planningThread else {
-            let (input, lookups) = try reader.userInput(unsettling: unsettling)
-            self.lookups = lookups
-            settledRows = input.settled?.rows ?? 0
-            return input
-        }
-        let read = try planningThread.onRunThread { Handed(try reader.userInput(unsettling: unsettling)) }
-        var (input, lookups) = read.value
+        let read = { try reader.userInput(unsettling: unsettling) }
+        var (input, lookups) = try planningThread.map { thread in try thread.onRunThread { Handed(try read()) }.value } ?? read()
         self.lookups = lookups
         settledRows = input.settled?.rows ?? 0
         // The settled users' lookups read the store: on the run's thread, in their turn.
-        if let holder = input.settled?.holder {
-            input.settled?.holder = { [unowned self] field, value in
+        if let planningThread, let holder = input.settled?.holder {
+            input.settled?.holder = { field, value in
                 do {
                     return try planningThread.onRunThread { holder(field, value) }
                 } catch {
