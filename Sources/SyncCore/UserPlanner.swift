@@ -133,8 +133,10 @@ struct UserPlanner {
             }
         }
         // Matched: each row's own externalId serves its checks below. At a million rows of
-        // directory UUIDs these strings were 80 MB the rest of the plan no longer holds.
+        // directory UUIDs these strings were 80 MB the rest of the plan no longer holds; the
+        // users' externalId index, 50 MB at a million users, is not needed again either.
         rowExternalIds = []
+        byExternalId = [:]
         if !unmatchedByDN.isEmpty {
             // The DN index is built only when some row needs it (most sources give an externalId).
             var byDN: [String: Int] = [:]
