@@ -44,8 +44,8 @@ final class PlanningThread: PlanSink, @unchecked Sendable {
     static func plan<Result>(writingTo sink: PlanSink, _ plan: (PlanningThread) throws -> Result) throws -> Result {
         let thread = PlanningThread(sink: sink)
         return try withoutActuallyEscaping(plan) { plan in
-            // Let go of on the planning thread before it signals: the closure must not outlive
-            // this call (`withoutActuallyEscaping` checks).
+            // The planning thread lets go of the closure before it signals: the closure must not
+            // outlive this call (`withoutActuallyEscaping` checks).
             let planning = Handed<((PlanningThread) throws -> Result)?>(plan)
             let outcome = Handed<Swift.Result<Result, any Error>?>(nil)
             let ended = DispatchSemaphore(value: 0)
