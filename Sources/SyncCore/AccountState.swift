@@ -11,26 +11,29 @@ public enum DisabledReason: String, Sendable, Codable, Hashable {
 }
 
 /// A user as the account store holds it now: the "before" side of a plan.
+///
+/// A full plan holds a million of these: the one-byte fields come last, so that they share one
+/// word instead of padding four (160 bytes a user became 136).
 public struct ExistingUser: Sendable, Equatable {
     public var id: Int64
     public var account: String
     public var name: String
     public var email: String
     public var mobile: String
-    public var accountType: AccountType
-    public var groupIds: [String]
-    public var disabledReason: DisabledReason?
-    /// True when the sync created (owns) this user; local accounts added by an admin are not managed.
-    public var managed: Bool
     public var externalId: String
+    public var groupIds: [String]
     public var thirdParty: [String: String]
-    /// The user still owns resources of the host application and cannot be removed.
-    public var ownsResources: Bool
     /// When a run disabled the user because they left (set with `disabledReason == .deletion`).
     public var leftAt: Date?
     /// The stamp of the dataset row that last wrote the user (see `SettledUsers`); nil once anything
     /// else has changed it.
     public var sourceDigest: Int64?
+    public var accountType: AccountType
+    public var disabledReason: DisabledReason?
+    /// True when the sync created (owns) this user; local accounts added by an admin are not managed.
+    public var managed: Bool
+    /// The user still owns resources of the host application and cannot be removed.
+    public var ownsResources: Bool
 
     public var disabled: Bool { disabledReason != nil }
 

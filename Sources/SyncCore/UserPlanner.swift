@@ -71,29 +71,32 @@ struct UserPlanner {
         var byExternalId: [String: Int] = [:]
         byAccount.reserveCapacity(existing.count)  // it becomes the account claims below
         byExternalId.reserveCapacity(existing.count)
-        // Each value is normalised or trimmed once (a million rows: every extra pass costs a second).
-        let existingAccounts = existing.map { Normalize.account($0.account) }
-        let existingEmails = existing.map { Normalize.email($0.email) }
-        let existingMobiles = existing.map { Normalize.mobile($0.mobile) }
-        // The rows' keys: their accounts as given (trimmed, for messages) and normalised, their
-        // externalIds, and the DNs of rows without one. The whole rows come one by one below.
-        var rowNames: [String] = []
+        // The users' values as compared, made again when needed rather than held: at a million
+        // users three arrays of them were 48 MB. A value already in that form (most) comes back
+        // as it is, without a copy.
+        func existingAccount(_ index: Int) -> String { Normalize.account(existing[index].account) }
+        func existingEmail(_ index: Int) -> String { Normalize.email(existing[index].email) }
+        func existingMobile(_ index: Int) -> String { Normalize.mobile(existing[index].mobile) }
+        // The rows' keys: their accounts normalised (and, where that differs, as given, trimmed,
+        // for messages), their externalIds, and the DNs of rows without one. The whole rows come
+        // one by one below.
+        var rowNamesUnlikeKey: [Int: String] = [:]
         var rowAccounts: [String] = []
         var rowExternalIds: [String] = []
         var rowDNs: [Int: String] = [:]  // rows without an externalId that carry a DN
-        rowNames.reserveCapacity(rows.count)
         rowAccounts.reserveCapacity(rows.count)
         rowExternalIds.reserveCapacity(rows.count)
         try rows.eachKey(everyDN: false) { keys in
             let name = keys.account.trimmingSpaces()
             let externalId = keys.externalId.trimmingSpaces()
             if externalId.isEmpty, let dn = keys.dn { rowDNs[rowAccounts.count] = dn }
-            rowNames.append(name)
-            rowAccounts.append(Normalize.account(name))
+            let key = Normalize.account(name)
+            if key != name { rowNamesUnlikeKey[rowAccounts.count] = name }
+            rowAccounts.append(key)
             rowExternalIds.append(externalId)
         }
         for index in existing.indices {  // by index: copying each user costs a retain of every field
-            byAccount[existingAccounts[index]] = index
+            byAccount[existingAccount(index)] = index
             if existing[index].managed && !existing[index].externalId.isEmpty { byExternalId[existing[index].externalId] = index }
         }
         let managedGroups = groups?.managedIds
@@ -184,17 +187,20 @@ struct UserPlanner {
         mobiles.reserveCapacity(existing.count + unmatchedRows)
         for index in existing.indices {
             if removed[index] {
-                if accounts[existingAccounts[index]] == index { accounts[existingAccounts[index]] = nil }
+                let account = existingAccount(index)
+                if accounts[account] == index { accounts[account] = nil }
                 continue
             }
-            if !existingEmails[index].isEmpty { emails[existingEmails[index]] = index }
-            if !existingMobiles[index].isEmpty { mobiles[existingMobiles[index]] = index }
+            let email = existingEmail(index)
+            let mobile = existingMobile(index)
+            if !email.isEmpty { emails[email] = index }
+            if !mobile.isEmpty { mobiles[mobile] = index }
         }
         /// The account that holds a claim, for messages.
         var settledNames: [String] = []
         func holderName(_ holder: Holder) -> String {
             if holder >= existing.count { return settledNames[holder - existing.count] }
-            return holder >= 0 ? existing[holder].account : rowNames[-holder - 1]
+            return holder >= 0 ? existing[holder].account : rowNamesUnlikeKey[-holder - 1] ?? rowAccounts[-holder - 1]
         }
         /// Who holds `value`: a claim made in this plan, else a settled user (they keep theirs).
         func claimant(of value: String, _ field: UniqueField, in claims: [String: Holder]) -> Holder? {
@@ -210,7 +216,7 @@ struct UserPlanner {
             if let stream, result.items.count >= stream.partSize { try stream.rowsPlanned(&result, index) }
             let current = matches[index] >= 0 ? existing[matches[index]] : nil
             let holder: Holder = matches[index] >= 0 ? matches[index] : -(index + 1)
-            let account = rowNames[index]
+            let account = row.account.trimmingSpaces()
             let key = account.isEmpty ? (row.thirdParty["ldapDN"] ?? "row \(index + 1)") : account
             var problems: [Problem] = []
             // Who holds the row's account, email and mobile, as looked up for the checks (a
@@ -295,12 +301,12 @@ struct UserPlanner {
 
             // Email and mobile: unique across all users who stay; the first row keeps the value.
             let before = matches[index]
-            let email = before >= 0 && record.email == existing[before].email ? existingEmails[before] : Normalize.email(record.email)
+            let email = Normalize.email(record.email)
             if problems.isEmpty, !email.isEmpty { emailHolder = claimant(of: email, .email, in: emails) }
             if problems.isEmpty, let other = emailHolder, other != holder {
                 problems.append(Problem(code: .duplicateEmail, message: "email '\(record.email)' is already used by '\(holderName(other))'"))
             }
-            let mobile = before >= 0 && record.mobile == existing[before].mobile ? existingMobiles[before] : Normalize.mobile(record.mobile)
+            let mobile = Normalize.mobile(record.mobile)
             if problems.isEmpty, !mobile.isEmpty { mobileHolder = claimant(of: mobile, .mobile, in: mobiles) }
             if problems.isEmpty, let other = mobileHolder, other != holder {
                 problems.append(Problem(code: .duplicateMobile, message: "mobile '\(record.mobile)' is already used by '\(holderName(other))'"))
@@ -336,17 +342,18 @@ struct UserPlanner {
             editableSeatsTaken += editableDelta
             // A user whose values stay holds them already (one look, no removal and insertion);
             // changed values move from the user's old ones.
-            func held(_ value: String, previous: [String], _ lookedUp: Holder?) -> Bool {
-                before >= 0 && previous[before] == value && (value.isEmpty || lookedUp == holder)
+            let previous = before >= 0 ? (account: existingAccount(before), email: existingEmail(before), mobile: existingMobile(before)) : nil
+            func held(_ value: String, previous: String?, _ lookedUp: Holder?) -> Bool {
+                previous == value && (value.isEmpty || lookedUp == holder)
             }
-            if !held(email, previous: existingEmails, emailHolder) {
-                claim(email, previous: before >= 0 ? existingEmails[before] : nil, by: holder, in: &emails)
+            if !held(email, previous: previous?.email, emailHolder) {
+                claim(email, previous: previous?.email, by: holder, in: &emails)
             }
-            if !held(mobile, previous: existingMobiles, mobileHolder) {
-                claim(mobile, previous: before >= 0 ? existingMobiles[before] : nil, by: holder, in: &mobiles)
+            if !held(mobile, previous: previous?.mobile, mobileHolder) {
+                claim(mobile, previous: previous?.mobile, by: holder, in: &mobiles)
             }
-            if !held(rowAccounts[index], previous: existingAccounts, accountHolder) {
-                claim(rowAccounts[index], previous: before >= 0 ? existingAccounts[before] : nil, by: holder, in: &accounts)
+            if !held(rowAccounts[index], previous: previous?.account, accountHolder) {
+                claim(rowAccounts[index], previous: previous?.account, by: holder, in: &accounts)
             }
 
             record.sourceDigest = digest
