@@ -301,12 +301,14 @@ struct UserPlanner {
 
             // Email and mobile: unique across all users who stay; the first row keeps the value.
             let before = matches[index]
-            let email = Normalize.email(record.email)
+            // The user's values as compared; a value the row leaves as it was is not normalised twice.
+            let previous = before >= 0 ? (account: existingAccount(before), email: existingEmail(before), mobile: existingMobile(before)) : nil
+            let email = previous.flatMap { record.email == existing[before].email ? $0.email : nil } ?? Normalize.email(record.email)
             if problems.isEmpty, !email.isEmpty { emailHolder = claimant(of: email, .email, in: emails) }
             if problems.isEmpty, let other = emailHolder, other != holder {
                 problems.append(Problem(code: .duplicateEmail, message: "email '\(record.email)' is already used by '\(holderName(other))'"))
             }
-            let mobile = Normalize.mobile(record.mobile)
+            let mobile = previous.flatMap { record.mobile == existing[before].mobile ? $0.mobile : nil } ?? Normalize.mobile(record.mobile)
             if problems.isEmpty, !mobile.isEmpty { mobileHolder = claimant(of: mobile, .mobile, in: mobiles) }
             if problems.isEmpty, let other = mobileHolder, other != holder {
                 problems.append(Problem(code: .duplicateMobile, message: "mobile '\(record.mobile)' is already used by '\(holderName(other))'"))
@@ -342,7 +344,6 @@ struct UserPlanner {
             editableSeatsTaken += editableDelta
             // A user whose values stay holds them already (one look, no removal and insertion);
             // changed values move from the user's old ones.
-            let previous = before >= 0 ? (account: existingAccount(before), email: existingEmail(before), mobile: existingMobile(before)) : nil
             func held(_ value: String, previous: String?, _ lookedUp: Holder?) -> Bool {
                 previous == value && (value.isEmpty || lookedUp == holder)
             }
