@@ -216,12 +216,11 @@ extension AccountStore {
         _ db: Database, rowReader: DatabasePool?, users usersDataset: String?, groups groupsDataset: String?, fingerprint: Int64,
         sink: PlanSink?, makePlan: (StoredRunInput) throws -> SyncPlan
     ) throws -> SyncPlan {
-        let threaded = sink != nil && rowReader != nil
         let input = StoredRunInput(
-            db: db, rowReader: threaded ? rowReader : nil, groupRows: try groupsDataset.map { try groupRows(db, dataset: $0) }, groups: try groups(db),
+            db: db, rowReader: rowReader, groupRows: try groupsDataset.map { try groupRows(db, dataset: $0) }, groups: try groups(db),
             usersDataset: usersDataset, fingerprint: fingerprint, sink: sink)
         let plan: SyncPlan
-        if let sink, threaded {
+        if let sink, rowReader != nil {
             plan = try PlanningThread.plan(writingTo: sink) { thread in
                 input.planningThread = thread
                 return try makePlan(input)
