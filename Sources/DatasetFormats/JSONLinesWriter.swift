@@ -9,23 +9,11 @@ public enum JSONLinesWriter {
     public static func bytes(_ rows: [UserRow]) -> [UInt8] {
         var out = Output()
         out.bytes.reserveCapacity(rows.count * 220)
-        // By index: the rows are read in place, not copied (a copy retains and releases each field).
-        for index in rows.indices {
-            let row = rows[index]
-            out.raw("{\"account\":"); out.string(row.account)
-            out.raw(",\"accountType\":"); out.string(row.accountType)
-            out.raw(",\"disabled\":"); out.raw(row.disabled ? "true" : "false")
-            out.raw(",\"email\":"); out.string(row.email)
-            out.raw(",\"externalId\":"); out.string(row.externalId)
-            out.raw(",\"groupIds\":[")
-            for (index, id) in row.groupIds.enumerated() {
-                if index > 0 { out.raw(",") }
-                out.string(id)
-            }
-            out.raw("],\"mobile\":"); out.string(row.mobile)
-            out.raw(",\"name\":"); out.string(row.name)
-            out.raw(",\"thirdParty\":"); out.map(row.thirdParty)
-            out.raw("}\n")
+        // Through a pointer: each row is read in place, not copied (a copy retains and releases
+        // each field; `rows[index]`, even through a buffer, still made one).
+        rows.withUnsafeBufferPointer { rows in
+            guard let first = rows.baseAddress else { return }
+            for index in rows.indices { out.user(first + index) }
         }
         return out.bytes
     }
@@ -51,6 +39,24 @@ public enum JSONLinesWriter {
     /// The bytes written so far, and how JSON values are written into them.
     struct Output {
         var bytes: [UInt8] = []
+
+        /// One user's line.
+        mutating func user(_ pointer: UnsafePointer<UserRow>) {
+            raw("{\"account\":"); string(pointer.pointee.account)
+            raw(",\"accountType\":"); string(pointer.pointee.accountType)
+            raw(",\"disabled\":"); raw(pointer.pointee.disabled ? "true" : "false")
+            raw(",\"email\":"); string(pointer.pointee.email)
+            raw(",\"externalId\":"); string(pointer.pointee.externalId)
+            raw(",\"groupIds\":[")
+            for (index, id) in pointer.pointee.groupIds.enumerated() {
+                if index > 0 { raw(",") }
+                string(id)
+            }
+            raw("],\"mobile\":"); string(pointer.pointee.mobile)
+            raw(",\"name\":"); string(pointer.pointee.name)
+            raw(",\"thirdParty\":"); map(pointer.pointee.thirdParty)
+            raw("}\n")
+        }
 
         /// Text that needs no escaping (the writer's own punctuation and keys).
         mutating func raw(_ text: StaticString) {

@@ -76,7 +76,7 @@ public struct DirectoryPuller {
 
         // Org units: the OU tree.
         var units: [String: Unit] = [:]  // normalized DN → unit
-        var unitsByServerDN: [Substring: Unit] = [:]  // the DN exactly as the server wrote it → unit
+        var unitGroupIds: [Substring: String] = [:]  // the DN exactly as the server wrote it → the unit's group id
         var unitOrder: [String] = []
         if settings.groups.from != .groupObjects {
             try search(ldap, base: settings.groups.base, filter: settings.groups.ouFilter, attributes: ["ou", "name", groupIdAttribute] + skipAttributes, references: references) { entry in
@@ -87,7 +87,7 @@ public struct DirectoryPuller {
                 let identity = identity(entry, attribute: groupIdAttribute, what: "org unit", report: report)
                 let unit = Unit(dn: dn, serverDN: entry.dn, groupId: "ou-" + (identity ?? dn.normalized), name: name, externalId: identity ?? "")
                 units[dn.normalized] = unit
-                unitsByServerDN[entry.dn[...]] = unit
+                unitGroupIds[entry.dn[...]] = unit.groupId
                 unitOrder.append(dn.normalized)
             }
         }
@@ -156,10 +156,11 @@ public struct DirectoryPuller {
                 report.problems.append("\(entry.dn): no '\(map.account)' attribute, so it has no account; the run reports it as MISSING_REQUIRED_FIELD")
             }
             var groupIds: [String] = []
-            // Fast path: the text after the first RDN is the enclosing OU's DN as the server wrote it.
+            // Fast path: the text after the first RDN is the enclosing OU's DN as the server wrote it
+            // (its group id only: a whole unit would be copied, five references, for each user).
             var parsed: DistinguishedName?
-            if let unit = unitsByServerDN[Self.parentText(of: entry.dn)] {
-                groupIds.append(unit.groupId)
+            if let groupId = unitGroupIds[Self.parentText(of: entry.dn)] {
+                groupIds.append(groupId)
             } else if !units.isEmpty {
                 parsed = try DistinguishedName(lenient: entry.dn)
                 if let unit = enclosingUnit(of: parsed!, in: units) { groupIds.append(unit.groupId) }

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// One directory entry: its DN and its attributes' raw values (binary-safe: `objectGUID`).
 ///
 /// Held compactly, because a pull reads a million of them: every value's bytes one after another
@@ -45,6 +49,40 @@ public struct LDAPEntry: Sendable {
         if names.isEmpty { names.reserveCapacity(12) }
         names.append(name)
         return names.count - 1
+    }
+
+    /// Starts the entry's names from those of an entry read before it: most entries of a search
+    /// carry the same attributes in the same order, so their names are then shared, not made,
+    /// compared and stored again for each entry. `attributeIndex(_:confirmed:)` keeps each name
+    /// that comes as expected, and `finishNames(confirmed:)` drops the ones that never came.
+    mutating func startNames(from earlier: [String]) {
+        names = earlier
+    }
+
+    /// The index of the attribute named by `name` (raw bytes as sent), when the entry's names were
+    /// started from an earlier entry's: the next expected name costs one comparison of bytes.
+    /// `confirmed` counts the names this entry has sent so far.
+    mutating func attributeIndex(_ name: UnsafeRawBufferPointer, confirmed: inout Int) -> Int {
+        if confirmed < names.count, Self.same(names[confirmed], name) {
+            confirmed += 1
+            return confirmed - 1
+        }
+        // Not as expected: the names still unconfirmed are not this entry's.
+        if confirmed < names.count { names.removeSubrange(confirmed...) }
+        let index = attributeIndex(String(decoding: name, as: UTF8.self))
+        confirmed = names.count
+        return index
+    }
+
+    /// Drops the expected names that the entry did not send.
+    mutating func finishNames(confirmed: Int) {
+        if confirmed < names.count { names.removeSubrange(confirmed...) }
+    }
+
+    /// Whether `name` holds exactly the bytes `bytes`.
+    private static func same(_ name: String, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        var name = name
+        return name.withUTF8 { utf8 in utf8.count == bytes.count && (utf8.isEmpty || memcmp(utf8.baseAddress!, bytes.baseAddress!, bytes.count) == 0) }
     }
 
     /// Adds a value to the attribute at `attribute`.

@@ -65,7 +65,6 @@ extension LDAPConnection {
 
     /// Replaces every ranged attribute of `entry` with all of its values under the plain name.
     func completeRanges(_ entry: inout LDAPEntry) throws {
-        guard entry.names.contains(where: { AttributeRange($0) != nil }) else { return }
         var completed: [(name: String, values: [[UInt8]])] = []
         for attribute in entry.attributes {
             if let range = AttributeRange(attribute.name) {

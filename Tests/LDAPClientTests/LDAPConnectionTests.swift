@@ -87,6 +87,44 @@ final class LDAPConnectionTests {
         #expect(seen > 0 && seen < 300)
     }
 
+    /// A search's entries share their attribute names with the entry before them while they are
+    /// the same; an entry with fewer attributes, other ones, another order or an attribute in two
+    /// places still has exactly its own (as the same entry read alone, with no entry before it).
+    @Test func eachEntryHasExactlyItsOwnAttributeNames() throws {
+        func person(_ uid: String, _ lines: [String]) -> String {
+            "dn: uid=\(uid),ou=People,dc=example,dc=com\nobjectClass: inetOrgPerson\nuid: \(uid)\n" + lines.joined(separator: "\n") + "\n\n"
+        }
+        let server = try Slapd(ldif: "dn: ou=People,dc=example,dc=com\nobjectClass: organizationalUnit\nou: People\n\n"
+            + person("full", ["cn: Full", "sn: F", "mail: full@example.com", "mobile: +1 555 0100"])
+            + person("nomobile", ["cn: No Mobile", "sn: N", "mail: nomobile@example.com"])
+            + person("full2", ["cn: Full Two", "sn: F", "mail: full2@example.com", "mobile: +1 555 0102"])
+            + person("reordered", ["sn: R", "cn: Reordered", "mobile: +1 555 0103"])
+            + person("twice", ["mail: one@example.com", "cn: Twice", "mail: two@example.com", "sn: T"])
+            + person("short", ["cn: Short", "sn: S"]))
+        let ldap = try LDAPConnection(LDAPConnectionOptions(uris: [server.uri], allowInsecureBind: true, networkTimeout: 3, operationTimeout: 30))
+        try ldap.bind(.simple(dn: server.adminDN, password: server.adminPassword))
+        for readingAhead in [false, true] {
+            var entries: [LDAPEntry] = []
+            if readingAhead {
+                try ldap.searchReadingAhead(base: server.suffix, pageSize: 3) { entries.append($0) }
+            } else {
+                entries = try ldap.searchAll(base: server.suffix, pageSize: 3)
+            }
+            #expect(entries.count >= 8)
+            for entry in entries {
+                let alone = try #require(try ldap.searchAll(base: entry.dn, scope: .base).first)
+                #expect(entry.names == alone.names, "\(entry.dn)")
+                #expect(entry.names.map { entry.bytes($0) } == alone.names.map { alone.bytes($0) }, "\(entry.dn)")
+                #expect(entry.names.allSatisfy { !entry.bytes($0).isEmpty }, "\(entry.dn)")
+            }
+            let byUID = Dictionary(entries.compactMap { entry in entry.string("uid").map { ($0, entry) } }, uniquingKeysWith: { first, _ in first })
+            #expect(byUID["nomobile"]?.names == ["objectClass", "uid", "cn", "sn", "mail"])
+            #expect(byUID["short"]?.names == ["objectClass", "uid", "cn", "sn"])
+            #expect(byUID["twice"]?.strings("mail") == ["one@example.com", "two@example.com"])
+            #expect(byUID["reordered"]?.string("mobile") == "+1 555 0103")
+        }
+    }
+
     @Test func sizeLimitForANonAdminBindIsAnErrorNotAShortResult() throws {
         let ldap = try connection()
         try ldap.bind(.simple(dn: slapd.readerDN, password: slapd.readerPassword))
