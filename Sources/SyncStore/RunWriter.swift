@@ -217,20 +217,27 @@ final class RunWriter: PlanSink {
         }, consume: { (part: [AccountStore.PreparedCreation]) in
             let firstId = nextId
             nextId += Int64(part.count)
-            try insertUsers.insert(part.indices) { position, values in
-                let user = changes[part[position].index].record
-                let prepared = part[position]
-                values.int(firstId + Int64(position)); values.text(user.account); values.text(user.name); values.text(user.email)
-                values.text(user.mobile); values.text(user.accountType.rawValue); values.text(user.disabledReason?.rawValue)
-                values.int(1); values.text(user.externalId); values.text(prepared.thirdParty)
-                values.text(dateText); values.text(dateText)
-                values.text(prepared.keys.account); values.text(prepared.keys.email); values.text(prepared.keys.mobile); values.int(user.sourceDigest)
+            // Each change is read in place: `changes[index].record` copies the change and then its
+            // record, retaining and releasing every field of both, three times for each creation.
+            try changes.withUnsafeBufferPointer { changes in
+                func change(at position: Int) -> UnsafePointer<UserChange> { changes.baseAddress! + part[position].index }
+                try insertUsers.insert(part.indices) { position, values in
+                    let change = change(at: position)
+                    let prepared = part[position]
+                    values.int(firstId + Int64(position)); values.text(change.pointee.record.account); values.text(change.pointee.record.name)
+                    values.text(change.pointee.record.email); values.text(change.pointee.record.mobile); values.text(change.pointee.record.accountType.rawValue)
+                    values.text(change.pointee.record.disabledReason?.rawValue)
+                    values.int(1); values.text(change.pointee.record.externalId); values.text(prepared.thirdParty)
+                    values.text(dateText); values.text(dateText)
+                    values.text(prepared.keys.account); values.text(prepared.keys.email); values.text(prepared.keys.mobile)
+                    values.int(change.pointee.record.sourceDigest)
+                }
+                let memberships = part.indices.lazy.flatMap { position in
+                    change(at: position).pointee.record.groupIds.lazy.map { (firstId + Int64(position), $0) }
+                }
+                try insertMemberships.insert(memberships) { membership, values in values.int(membership.0); values.text(membership.1) }
+                try audit(part.indices.lazy.map { (firstId + Int64($0), change(at: $0).pointee.record.account, "created", "", part[$0].summary) })
             }
-            let memberships = part.indices.lazy.flatMap { position in
-                changes[part[position].index].record.groupIds.lazy.map { (firstId + Int64(position), $0) }
-            }
-            try insertMemberships.insert(memberships) { membership, values in values.int(membership.0); values.text(membership.1) }
-            try audit(part.indices.lazy.map { (firstId + Int64($0), changes[part[$0].index].record.account, "created", "", part[$0].summary) })
             try wrote(part.count)
         })
     }
