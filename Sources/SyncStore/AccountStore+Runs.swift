@@ -182,16 +182,22 @@ extension AccountStore {
     ) throws(StoreError) -> SyncPlan {
         /// Thrown to roll back what a sink wrote for a plan that failed.
         struct Discarded: Error { var plan: SyncPlan }
+        // Also after a rollback: the writer turned the automatic checkpoint off for a bulk creation.
+        var deferredIndexes: [(String, String)] = []
+        defer { rebuildBesideCheckpoint(deferredIndexes) }
         do {
-            return try queue.write { db in
+            let plan = try queue.write { db in
                 let writer = try RunWriter(db: db, runId: runId, at: date(), halfway: halfway, isCancelled: isCancelled, onProgress: onProgress)
+                writer.defersIndexes = true
                 let plan = try Self.planStored(db, rowReader: queue, users: usersDataset, groups: groupsDataset, fingerprint: fingerprint, sink: writer, makePlan: makePlan)
                 if plan.discardsSinkParts && writer.wroteChanges { throw Discarded(plan: plan) }
                 // A plan made without the sink holds its changes.
                 if plan.failure == nil && !(plan.userChanges.isEmpty && plan.groupChanges.isEmpty) { try writer.write(whole: plan) }
                 try writer.finish(plan)
+                deferredIndexes = writer.deferredIndexes
                 return plan
             }
+            return plan
         } catch let discarded as Discarded {
             let plan = discarded.plan
             try write { db in try Self.finish(runId, status: plan.status, failure: plan.failure, counts: plan.counts, items: plan.items, at: date(), db: db) }
@@ -431,5 +437,41 @@ extension AccountStore {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return String(decoding: (try? encoder.encode(counts)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+}
+
+extension AccountStore {
+    /// After a run that created more users than the store held (a first run): builds the indexes
+    /// it dropped, in a transaction of its own, while another connection copies the run's commit
+    /// from the WAL into the store (a checkpoint, which the commit skipped), then copies what the
+    /// build wrote. The two take about as long and use both cores: at a million users from a
+    /// dataset the run took 12.1–12.6 s instead of 15.4–15.5 s (by hand), at 100,000 1.1–1.3 s
+    /// instead of 1.3–1.4 s.
+    ///
+    /// The run's changes are already committed, whole; the indexes only speed up reading them. If
+    /// the process dies before they are built, the next run builds them first (`RunWriter`), and
+    /// reads in between are right but slower. A failure here leaves the same to the next run,
+    /// which then reports it as a store error.
+    ///
+    /// With no indexes to build, only turns the automatic checkpoint back on.
+    func rebuildBesideCheckpoint(_ indexes: [(String, String)]) {
+        guard !indexes.isEmpty else {
+            _ = try? queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 1000") }
+            return
+        }
+        let copied = DispatchSemaphore(value: 0)
+        let path = self.path
+        Thread.detachNewThread {
+            // A connection of its own: the pool's readers are read-only and its writer is busy.
+            // PASSIVE: copies what no reader still needs, and never waits for a lock.
+            _ = try? DatabaseQueue(path: path).writeWithoutTransaction { db in try db.checkpoint(.passive) }
+            copied.signal()
+        }
+        _ = try? queue.write { db in try Schema.createMissingIndexes(indexes, db) }
+        copied.wait()
+        _ = try? queue.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 1000")  // SQLite's default, as before the run
+            _ = try db.checkpoint(.passive)
+        }
     }
 }

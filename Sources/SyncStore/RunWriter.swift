@@ -35,6 +35,11 @@ final class RunWriter: PlanSink {
     private var nextId: Int64 = 0
     /// Indexes dropped for a bulk creation, built again in `finish`.
     private var rebuilt: [(String, String)] = []
+    /// Set by a run whose store builds the dropped indexes after the run's commit instead
+    /// (`AccountStore.rebuildBesideCheckpoint`): `finish` then leaves them in `deferredIndexes`, and
+    /// the commit leaves its pages in the WAL for the checkpoint that runs beside that build.
+    var defersIndexes = false
+    private(set) var deferredIndexes: [(String, String)] = []
     private var groupRemovals: [GroupChange] = []
     /// The user side's steps (deletions and rows) and how many are done, for progress.
     private var steps = 0
@@ -56,6 +61,9 @@ final class RunWriter: PlanSink {
         self.halfway = halfway
         self.isCancelled = isCancelled
         self.onProgress = onProgress
+        // A run killed after its commit and before its deferred indexes were built left the store
+        // without them: every run starts by making any that are missing.
+        try Schema.createMissingIndexes(Schema.rebuiltAfterBulkCreation + Schema.auditIndexes, db)
         items = try RunItemWriter(db: db, runId: runId)
         insertGroup = try db.cachedStatement(sql: """
             INSERT INTO user_groups (groupId, name, parentGroupId, externalId, thirdParty, managed, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, 1, ?, ?)
@@ -94,6 +102,10 @@ final class RunWriter: PlanSink {
             if unmatchedRows > (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM user_changes") ?? 0) { rebuilt += Schema.auditIndexes }
         }
         try Schema.dropIndexes(rebuilt, db)
+        if defersIndexes && !rebuilt.isEmpty {
+            // This connection's setting: AccountStore.rebuildBesideCheckpoint restores it.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+        }
     }
 
     func write(_ part: PlanPart) throws {
@@ -128,8 +140,12 @@ final class RunWriter: PlanSink {
     /// and records the run's outcome.
     func finish(_ plan: SyncPlan) throws {
         // Also when the plan failed: a first run whose rows all fail commits its items, and must
-        // not leave the store without the indexes it dropped.
-        try Schema.createIndexes(rebuilt, db)
+        // not leave the store without the indexes it dropped (built here, or after the commit).
+        if defersIndexes {
+            deferredIndexes = rebuilt
+        } else {
+            try Schema.createIndexes(rebuilt, db)
+        }
         rebuilt = []
         if plan.failure == nil {
             for stamp in plan.userStamps {

@@ -237,6 +237,12 @@ enum Schema {
     static func createIndexes(_ indexes: [(String, String)], _ db: Database) throws {
         for (name, definition) in indexes { try db.execute(sql: "CREATE INDEX \(name) ON \(definition)") }
     }
+
+    /// Creates those of `indexes` the store lacks (nothing to do, and no write, when it has them all).
+    static func createMissingIndexes(_ indexes: [(String, String)], _ db: Database) throws {
+        let present = Set(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index'"))
+        try createIndexes(indexes.filter { !present.contains($0.0) }, db)
+    }
 }
 
 /// A user's account, email and mobile as runs compare them (`Normalize`), as the store keeps them

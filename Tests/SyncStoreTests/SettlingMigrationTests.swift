@@ -54,4 +54,37 @@ import Testing
         }
         #expect(try SettledPlanTests.settledPlan(store, policy: workspace.config.policy, groups: nil).read.settled == 10_000)
     }
+
+    /// A first run builds the indexes it dropped after its commit, beside the checkpoint that
+    /// copies the commit into the store: afterwards every index is there, the store file holds the
+    /// users, and the automatic checkpoint is on again. A run killed between the two commits left
+    /// the store without them (dropped here by hand): the next run builds them before it plans.
+    @Test func indexesBuiltAfterTheCommitAreThereAndAKilledBuildIsFinishedByTheNextRun() throws {
+        let workspace = try Workspace(groups: nil)
+        let store = try workspace.store()
+        try store.replaceDataset(name: "people", users: (0..<10_000).map { SettledPlanTests.person($0, withDN: false) }.map {
+            var row = $0
+            row.groupIds = []
+            return row
+        }, source: "test")
+        let indexes = "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        let rebuilt = (Schema.rebuiltAfterBulkCreation + Schema.auditIndexes).map(\.0)
+        let fileBefore = try FileManager.default.attributesOfItem(atPath: workspace.config.storePath)[.size] as? Int ?? 0
+        // On this store's own connections, whose writer turns the automatic checkpoint off and on.
+        #expect(try StreamedRunTests.streamedRun(store, policy: workspace.config.policy, groups: nil).counts.usersCreated == 10_000)
+        let present = try store.read { db in try String.fetchAll(db, sql: indexes) }
+        for name in rebuilt { #expect(present.contains(name), "\(name) is missing after the first run") }
+        // Copied from the WAL into the store file: 10,000 users and their audit rows and items.
+        let fileAfter = try FileManager.default.attributesOfItem(atPath: workspace.config.storePath)[.size] as? Int ?? 0
+        #expect(fileAfter > fileBefore + 1_000_000, "the store file grew from \(fileBefore) to \(fileAfter) bytes")
+        #expect(try store.queue.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") } == 1000)
+
+        // As a kill after the run's commit leaves it.
+        try store.write { db in try Schema.dropIndexes([("users_by_source_digest", ""), ("user_changes_by_user", "")], db) }
+        #expect(try store.read { db in try String.fetchAll(db, sql: indexes) }.count == present.count - 2)
+        let next = try workspace.run()
+        #expect(next.status == .success && next.counts.usersCreated == 0)
+        #expect(try store.read { db in try String.fetchAll(db, sql: indexes) } == present)
+        #expect(try SettledPlanTests.settledPlan(store, policy: workspace.config.policy, groups: nil).read.settled == 10_000)
+    }
 }
