@@ -38,13 +38,7 @@ import Testing
     /// the audit trail's indexes after its inserts (they are dropped and made again in its transaction): they are all there
     /// afterwards, and the next run settles every row through them.
     @Test func aFirstRunRebuildsTheSettlingIndexes() throws {
-        let workspace = try Workspace(groups: nil)
-        let store = try workspace.store()
-        try store.replaceDataset(name: "people", users: (0..<10_000).map { SettledPlanTests.person($0, withDN: false) }.map {
-            var row = $0
-            row.groupIds = []
-            return row
-        }, source: "test")
+        let (workspace, store) = try Self.tenThousandPeople()
         #expect(try workspace.run().counts.usersCreated == 10_000)
         let indexes = try store.read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index'") }
         let rebuilt = ["users_by_source_digest", "users_by_external_id", "users_by_account_key", "users_by_email_key", "users_by_mobile_key", "memberships_by_group",
@@ -60,13 +54,7 @@ import Testing
     /// users, and the automatic checkpoint is on again. A run killed between the two commits left
     /// the store without them (dropped here by hand): the next run builds them before it plans.
     @Test func indexesBuiltAfterTheCommitAreThereAndAKilledBuildIsFinishedByTheNextRun() throws {
-        let workspace = try Workspace(groups: nil)
-        let store = try workspace.store()
-        try store.replaceDataset(name: "people", users: (0..<10_000).map { SettledPlanTests.person($0, withDN: false) }.map {
-            var row = $0
-            row.groupIds = []
-            return row
-        }, source: "test")
+        let (workspace, store) = try Self.tenThousandPeople()
         let indexes = "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name"
         let rebuilt = (Schema.rebuiltAfterBulkCreation + Schema.auditIndexes).map(\.0)
         let fileBefore = try FileManager.default.attributesOfItem(atPath: workspace.config.storePath)[.size] as? Int ?? 0
@@ -86,5 +74,18 @@ import Testing
         #expect(next.status == .success && next.counts.usersCreated == 0)
         #expect(try store.read { db in try String.fetchAll(db, sql: indexes) } == present)
         #expect(try SettledPlanTests.settledPlan(store, policy: workspace.config.policy, groups: nil).read.settled == 10_000)
+    }
+
+    /// A store whose people dataset holds 10,000 users in no group: enough for a first run to drop
+    /// and rebuild its indexes.
+    static func tenThousandPeople() throws -> (Workspace, AccountStore) {
+        let workspace = try Workspace(groups: nil)
+        let store = try workspace.store()
+        try store.replaceDataset(name: "people", users: (0..<10_000).map { SettledPlanTests.person($0, withDN: false) }.map {
+            var row = $0
+            row.groupIds = []
+            return row
+        }, source: "test")
+        return (workspace, store)
     }
 }
