@@ -183,18 +183,18 @@ extension AccountStore {
         /// Thrown to roll back what a sink wrote for a plan that failed.
         struct Discarded: Error { var plan: SyncPlan }
         // Also after a rollback: the writer turned the automatic checkpoint off for a bulk creation.
-        var deferredIndexes: [(String, String)] = []
-        defer { rebuildBesideCheckpoint(deferredIndexes) }
+        var runWriter: RunWriter?
+        defer { if let deferred = runWriter?.deferredIndexes, !deferred.isEmpty { rebuildBesideCheckpoint(deferred) } }
         do {
             let plan = try queue.write { db in
                 let writer = try RunWriter(db: db, runId: runId, at: date(), halfway: halfway, isCancelled: isCancelled, onProgress: onProgress)
                 writer.defersIndexes = true
+                runWriter = writer
                 let plan = try Self.planStored(db, rowReader: queue, users: usersDataset, groups: groupsDataset, fingerprint: fingerprint, sink: writer, makePlan: makePlan)
                 if plan.discardsSinkParts && writer.wroteChanges { throw Discarded(plan: plan) }
                 // A plan made without the sink holds its changes.
                 if plan.failure == nil && !(plan.userChanges.isEmpty && plan.groupChanges.isEmpty) { try writer.write(whole: plan) }
                 try writer.finish(plan)
-                deferredIndexes = writer.deferredIndexes
                 return plan
             }
             return plan
@@ -451,14 +451,9 @@ extension AccountStore {
     /// The run's changes are already committed, whole; the indexes only speed up reading them. If
     /// the process dies before they are built, the next run builds them first (`RunWriter`), and
     /// reads in between are right but slower. A failure here leaves the same to the next run,
-    /// which then reports it as a store error.
-    ///
-    /// With no indexes to build, only turns the automatic checkpoint back on.
+    /// which then reports it as a store error. After a rollback the indexes are there again: the
+    /// build finds nothing to do, and the automatic checkpoint is turned back on all the same.
     func rebuildBesideCheckpoint(_ indexes: [(String, String)]) {
-        guard !indexes.isEmpty else {
-            _ = try? queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 1000") }
-            return
-        }
         let copied = DispatchSemaphore(value: 0)
         let path = self.path
         Thread.detachNewThread {

@@ -33,11 +33,13 @@ final class RunWriter: PlanSink {
     private let insertUsers: BatchedInsert
 
     private var nextId: Int64 = 0
-    /// Indexes dropped for a bulk creation, built again in `finish`.
+    /// Indexes dropped for a bulk creation, built again in `finish` (unless deferred, below).
     private var rebuilt: [(String, String)] = []
     /// Set by a run whose store builds the dropped indexes after the run's commit instead
-    /// (`AccountStore.rebuildBesideCheckpoint`): `finish` then leaves them in `deferredIndexes`, and
-    /// the commit leaves its pages in the WAL for the checkpoint that runs beside that build.
+    /// (`AccountStore.rebuildBesideCheckpoint`): `begin` then names them in `deferredIndexes` and
+    /// turns this connection's automatic checkpoint off, so that the commit leaves its pages in the
+    /// WAL for the checkpoint that runs beside that build. Non-empty exactly when the store must
+    /// build them and turn the checkpoint back on, whether the run committed or not.
     var defersIndexes = false
     private(set) var deferredIndexes: [(String, String)] = []
     private var groupRemovals: [GroupChange] = []
@@ -103,7 +105,8 @@ final class RunWriter: PlanSink {
         }
         try Schema.dropIndexes(rebuilt, db)
         if defersIndexes && !rebuilt.isEmpty {
-            // This connection's setting: AccountStore.rebuildBesideCheckpoint restores it.
+            deferredIndexes = rebuilt
+            rebuilt = []
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
         }
     }
@@ -141,11 +144,7 @@ final class RunWriter: PlanSink {
     func finish(_ plan: SyncPlan) throws {
         // Also when the plan failed: a first run whose rows all fail commits its items, and must
         // not leave the store without the indexes it dropped (built here, or after the commit).
-        if defersIndexes {
-            deferredIndexes = rebuilt
-        } else {
-            try Schema.createIndexes(rebuilt, db)
-        }
+        try Schema.createIndexes(rebuilt, db)
         rebuilt = []
         if plan.failure == nil {
             for stamp in plan.userStamps {

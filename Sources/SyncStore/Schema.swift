@@ -238,10 +238,10 @@ enum Schema {
         for (name, definition) in indexes { try db.execute(sql: "CREATE INDEX \(name) ON \(definition)") }
     }
 
-    /// Creates those of `indexes` the store lacks (nothing to do, and no write, when it has them all).
+    /// Creates those of `indexes` the store lacks (SQLite's IF NOT EXISTS: nothing is written for
+    /// the others).
     static func createMissingIndexes(_ indexes: [(String, String)], _ db: Database) throws {
-        let present = Set(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index'"))
-        try createIndexes(indexes.filter { !present.contains($0.0) }, db)
+        for (name, definition) in indexes { try db.execute(sql: "CREATE INDEX IF NOT EXISTS \(name) ON \(definition)") }
     }
 }
 
