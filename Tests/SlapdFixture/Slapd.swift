@@ -17,7 +17,8 @@ public final class Slapd {
     public let readerPassword = "reader-secret"
     /// Non-admin binds see at most this many entries in one search, paged or not.
     public let readerSizeLimit = 100
-    private let pid: pid_t
+    /// The server's process, for a benchmark that counts its CPU time.
+    public let pid: pid_t
     private var reaped = false
 
     public var uri: String { "ldap://127.0.0.1:\(port)" }
