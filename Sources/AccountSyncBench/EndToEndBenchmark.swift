@@ -1,10 +1,11 @@
 // The end-to-end benchmark (issue 13's proof): a slapd started here with USERS people in OUS
-// nested OUs and one group of BIG members; then, each as its own process with wall time and peak
-// RSS from wait4, side by side with ldapsearch (the floor):
+// nested OUs and one group of BIG members; then, each as its own process with wall time, CPU time
+// and peak RSS from wait4, side by side with ldapsearch (the floor):
 //   pull --output, run with `source:` into an empty store, the same run again (no change), a run
 //   after 1% of the people changed, and from a CSV dataset: datasets import, a run into an empty
-//   store, the same run again; then a run killed with SIGKILL halfway through its apply (the store
-//   must be unchanged) and the run after it (it must recover).
+//   store, the same run again, beside sqlite3 .import of the same CSV (the floor from a file);
+//   then a run killed with SIGKILL halfway through its apply (the store must be unchanged) and
+//   the run after it (it must recover).
 // With E2E_HOLD set it only starts slapd and writes the configs, and waits (for profiling by hand).
 import Foundation
 import SlapdFixture
@@ -133,8 +134,14 @@ func runEndToEndBenchmark(userCount: Int, unitCount: Int, bigGroup: Int) throws 
     }
     csvHandle.write(Data(text.utf8))
     try csvHandle.close()
-    _ = try ours("datasets import (CSV)", ["datasets", "import", "--config", datasetConfig, "--kind", "users", "people", csv])
-    _ = try ours("run from the dataset, empty store", ["run", "--config", datasetConfig])
+    // The floor of the steps from a file: SQLite's own shell loading the same CSV into a new
+    // table, with no checks. It tells how fast this machine is today, as ldapsearch does above.
+    let plainImport = try Measurement("/usr/bin/sqlite3", [work.appendingPathComponent("plain.sqlite").path, ".import --csv \(csv) people"],
+                                      log: work.appendingPathComponent("sqlite3.out").path)
+    try? FileManager.default.removeItem(at: work.appendingPathComponent("plain.sqlite"))
+    print(String(format: "  sqlite3 .import of the CSV (the floor from a file): %.2f s, %.0f MiB", plainImport.seconds, plainImport.peakMiB))
+    _ = try ours("datasets import (CSV)", ["datasets", "import", "--config", datasetConfig, "--kind", "users", "people", csv], floor: plainImport)
+    _ = try ours("run from the dataset, empty store", ["run", "--config", datasetConfig], floor: plainImport)
     _ = try ours("the same run again, no change", ["run", "--config", datasetConfig])
 
     // A run killed with SIGKILL halfway through its apply leaves the store as it was.
@@ -164,7 +171,7 @@ func runEndToEndBenchmark(userCount: Int, unitCount: Int, bigGroup: Int) throws 
         let bytes = ["", "-wal"].compactMap { try? FileManager.default.attributesOfItem(atPath: path + $0)[.size] as? Int }.reduce(0, +)
         print(String(format: "  %@ on disk (with its WAL): %.0f MiB", store, Double(bytes) / 1_048_576))
     }
-    print("\n| work | ldapsearch | account-sync | ratio | CPU: account-sync + slapd |")
+    print("\n| work | floor (ldapsearch or sqlite3 .import) | account-sync | ratio | CPU: account-sync + slapd |")
     print("|---|---|---|---|---|")
     print(String(format: "| ldapsearch -E pr=1000 of %d users (the floor) | %.1f s, %.0f MiB | | | %.1f + %.1f s |",
                  userCount, floor.seconds, floor.peakMiB, floor.cpu, floor.alongsideCPU))
