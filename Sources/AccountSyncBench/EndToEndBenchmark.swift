@@ -96,15 +96,15 @@ func runEndToEndBenchmark(userCount: Int, unitCount: Int, bigGroup: Int) throws 
         defer { for key in environment.keys { unsetenv(key) } }
         let result = try Measurement(binary, arguments + ["--log-level", "warning"], log: log, alongside: slapd.pid)
         rows.append((label, floor, result))
-        print(String(format: "  %@: %.2f s, %.0f MiB, %@%@", label, result.seconds, result.peakMiB, result.cpuText, result.status == 0 ? "" : " (exit \(result.status); see \(log))"))
+        print(result.summary(label, log: log))
         return result
     }
 
     let attributes = ["uid", "cn", "mail", "mobile", "entryUUID"]
+    let ldapsearchLog = work.appendingPathComponent("ldapsearch.out").path
     let floor = try Measurement("/usr/bin/ldapsearch", ["-x", "-LLL", "-H", slapd.uri, "-D", slapd.adminDN, "-y", passwordFile, "-E", "pr=1000/noprompt",
-                                                       "-b", base, "(objectClass=inetOrgPerson)"] + attributes, log: work.appendingPathComponent("ldapsearch.out").path,
-                                  alongside: slapd.pid)
-    print(String(format: "  ldapsearch -E pr=1000 (the floor): %.2f s, %.0f MiB, %@", floor.seconds, floor.peakMiB, floor.cpuText))
+                                                       "-b", base, "(objectClass=inetOrgPerson)"] + attributes, log: ldapsearchLog, alongside: slapd.pid)
+    print(floor.summary("ldapsearch -E pr=1000 (the floor)", log: ldapsearchLog))
     _ = try ours("pull --output", ["pull", "--config", directoryConfig, "--output", work.appendingPathComponent("out").path], floor: floor)
     _ = try ours("run with source:, empty store", ["run", "--config", directoryConfig], floor: floor)
     _ = try ours("the same run again, no change", ["run", "--config", directoryConfig], floor: floor)
@@ -136,10 +136,10 @@ func runEndToEndBenchmark(userCount: Int, unitCount: Int, bigGroup: Int) throws 
     try csvHandle.close()
     // The floor of the steps from a file: SQLite's own shell loading the same CSV into a new
     // table, with no checks. It tells how fast this machine is today, as ldapsearch does above.
-    let plainImport = try Measurement("/usr/bin/sqlite3", [work.appendingPathComponent("plain.sqlite").path, ".import --csv \(csv) people"],
-                                      log: work.appendingPathComponent("sqlite3.out").path)
+    let sqliteLog = work.appendingPathComponent("sqlite3.out").path
+    let plainImport = try Measurement("/usr/bin/sqlite3", [work.appendingPathComponent("plain.sqlite").path, ".import --csv \(csv) people"], log: sqliteLog)
     try? FileManager.default.removeItem(at: work.appendingPathComponent("plain.sqlite"))
-    print(String(format: "  sqlite3 .import of the CSV (the floor from a file): %.2f s, %.0f MiB", plainImport.seconds, plainImport.peakMiB))
+    print(plainImport.summary("sqlite3 .import of the CSV (the floor from a file)", log: sqliteLog))
     _ = try ours("datasets import (CSV)", ["datasets", "import", "--config", datasetConfig, "--kind", "users", "people", csv], floor: plainImport)
     _ = try ours("run from the dataset, empty store", ["run", "--config", datasetConfig], floor: plainImport)
     _ = try ours("the same run again, no change", ["run", "--config", datasetConfig])
@@ -174,11 +174,11 @@ func runEndToEndBenchmark(userCount: Int, unitCount: Int, bigGroup: Int) throws 
     print("\n| work | floor (ldapsearch or sqlite3 .import) | account-sync | ratio | CPU: account-sync + slapd |")
     print("|---|---|---|---|---|")
     print(String(format: "| ldapsearch -E pr=1000 of %d users (the floor) | %.1f s, %.0f MiB | | | %.1f + %.1f s |",
-                 userCount, floor.seconds, floor.peakMiB, floor.cpu, floor.alongsideCPU))
+                 userCount, floor.seconds, floor.peakMiB, floor.cpu, floor.alongsideCPU ?? 0))
     for (label, floor, result) in rows {
         let ratio = floor.map { String(format: "%.2f×", result.seconds / $0.seconds) } ?? ""
         let floorText = floor.map { String(format: "%.1f s", $0.seconds) } ?? ""
-        print(String(format: "| %@ | %@ | %.1f s, %.0f MiB | %@ | %.1f + %.1f s |", label, floorText, result.seconds, result.peakMiB, ratio, result.cpu, result.alongsideCPU))
+        print(String(format: "| %@ | %@ | %.1f s, %.0f MiB | %@ | %.1f + %.1f s |", label, floorText, result.seconds, result.peakMiB, ratio, result.cpu, result.alongsideCPU ?? 0))
     }
 }
 
@@ -188,16 +188,21 @@ func runEndToEndBenchmark(userCount: Int, unitCount: Int, bigGroup: Int) throws 
 struct Measurement {
     var seconds: Double
     var cpu: Double
-    var alongsideCPU: Double = 0
+    /// Nil when no server was watched.
+    var alongsideCPU: Double?
     var peakMiB: Double
     var status: Int32
 
-    /// "CPU 12.3 s (slapd 4.5 s)".
-    var cpuText: String { String(format: "CPU %.1f s (slapd %.1f s)", cpu, alongsideCPU) }
+    /// "label: 1.23 s, 29 MiB, CPU 1.0 s (slapd 0.5 s)", with the exit status and the log when
+    /// the program failed (a failed floor must not pass for a fast one).
+    func summary(_ label: String, log: String) -> String {
+        let server = alongsideCPU.map { String(format: " (slapd %.1f s)", $0) } ?? ""
+        return String(format: "  %@: %.2f s, %.0f MiB, CPU %.1f s%@%@", label, seconds, peakMiB, cpu, server, status == 0 ? "" : " (exit \(status); see \(log))")
+    }
 
     /// Runs a program to its end, its output appended to `log`.
     init(_ path: String, _ arguments: [String], log: String, alongside server: pid_t? = nil) throws {
-        let serverBefore = server.map(Self.cpuSeconds) ?? 0
+        let serverBefore = server.map(Self.cpuSeconds)
         let start = Date()
         let pid = try Slapd.spawn(path, arguments, log: log)
         var waitStatus: Int32 = 0
@@ -207,7 +212,7 @@ struct Measurement {
         cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
         peakMiB = Double(usage.ru_maxrss) / 1024
         status = (waitStatus >> 8) & 0xff
-        alongsideCPU = (server.map(Self.cpuSeconds) ?? 0) - serverBefore
+        alongsideCPU = server.map(Self.cpuSeconds).map { $0 - (serverBefore ?? 0) }
     }
 
     /// The user and system CPU time a running process has used, from /proc/PID/stat.
